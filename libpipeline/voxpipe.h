@@ -1,0 +1,16 @@
+/* Voxpipe
+ * Copyright (C) 2026 Voxpipe contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/* The umbrella header of libvoxpipe-1.0. */
+
+#pragma once
+
+#include "vp-error.h"
+#include "vp-protocol.h"
+#include "vp-usage.h"
+#include "vp-session.h"
+#include "vp-emulator.h"
+#include "vp-speech.h"
+#include "vp-enum-types.h"

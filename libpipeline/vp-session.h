@@ -1,0 +1,96 @@
+/* Voxpipe
+ * Copyright (C) 2026 Voxpipe contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <glib-object.h>
+#include "vp-protocol.h"
+#include "vp-usage.h"
+
+G_BEGIN_DECLS
+
+/**
+ * VpSessionState:
+ * @VP_SESSION_STATE_IDLE: not connected yet
+ * @VP_SESSION_STATE_CONNECTING: opening the WebSocket, sending setup
+ * @VP_SESSION_STATE_READY: setupComplete received; audio flows
+ * @VP_SESSION_STATE_RECONNECTING: moving to a new connection
+ * @VP_SESSION_STATE_CLOSED: closed, by request or by an error
+ */
+typedef enum {
+  VP_SESSION_STATE_IDLE,
+  VP_SESSION_STATE_CONNECTING,
+  VP_SESSION_STATE_READY,
+  VP_SESSION_STATE_RECONNECTING,
+  VP_SESSION_STATE_CLOSED,
+} VpSessionState;
+
+
+#define VP_DEFAULT_MODEL "gemini-3.1-flash-live-preview"
+#define VP_DEFAULT_ENDPOINT "wss://generativelanguage.googleapis.com"
+
+#define VP_TYPE_LIVE_SESSION (vp_live_session_get_type ())
+G_DECLARE_FINAL_TYPE (VpLiveSession, vp_live_session, VP, LIVE_SESSION,
+    GObject)
+
+/**
+ * VpLiveSession:
+ *
+ * One conversation with a Live model over one WebSocket.  Every public
+ * function is thread-safe and returns at once: messages are queued and
+ * written by the Voxpipe network thread, which all sessions of the process
+ * share.  Signals are emitted on that network thread; handlers must not
+ * block (hand work off, and answer tool calls with
+ * vp_live_session_send_tool_response() from any thread, later).
+ *
+ * Before vp_live_session_connect(), set the configuration through
+ * properties ("endpoint", "api-key", "model", "voice", …) or through
+ * vp_live_session_set_setup().
+ */
+VpLiveSession *vp_live_session_new (void);
+
+/* Replaces the setup configuration (copied).  Only before connect. */
+void vp_live_session_set_setup (VpLiveSession * self,
+    const VpSetupConfig * config);
+/* Returns: (transfer full): a copy of the setup configuration. */
+VpSetupConfig *vp_live_session_dup_setup (VpLiveSession * self);
+
+/* Starts connecting.  Progress and failure come as signals ("state-changed",
+ * "setup-complete", "error"). */
+void vp_live_session_connect (VpLiveSession * self);
+/* Closes the connection (code 1000) and stops. */
+void vp_live_session_close (VpLiveSession * self);
+
+VpSessionState vp_live_session_get_state (VpLiveSession * self);
+
+/* Queue input.  Before setupComplete, input is held and sent after it. */
+void vp_live_session_send_audio (VpLiveSession * self, const gint16 * samples,
+    gsize n_samples, guint rate);
+void vp_live_session_send_video (VpLiveSession * self, const guint8 * data,
+    gsize n_bytes, const gchar * mime_type);
+void vp_live_session_send_text (VpLiveSession * self, const gchar * text);
+void vp_live_session_send_client_content (VpLiveSession * self,
+    const gchar * role, const gchar * text, gboolean turn_complete);
+void vp_live_session_send_activity_start (VpLiveSession * self);
+void vp_live_session_send_activity_end (VpLiveSession * self);
+void vp_live_session_send_audio_stream_end (VpLiveSession * self);
+
+/**
+ * vp_live_session_send_tool_response:
+ * @id: the call id from "tool-call"
+ * @response_json: a JSON object: {"output": …} or {"error": …}; any other
+ *   object is wrapped as {"output": object}
+ * @error: set when @id is not pending (unknown, answered or cancelled) or
+ *   the JSON is invalid; nothing is sent then
+ */
+gboolean vp_live_session_send_tool_response (VpLiveSession * self,
+    const gchar * id, const gchar * response_json, GError ** error);
+
+/* Returns: (transfer full): totals so far. */
+VpUsage *vp_live_session_get_usage (VpLiveSession * self);
+/* Returns: (transfer full) (nullable): the latest resumable handle. */
+gchar *vp_live_session_dup_resume_handle (VpLiveSession * self);
+
+G_END_DECLS

@@ -1,0 +1,64 @@
+/* Voxpipe
+ * Copyright (C) 2026 Voxpipe contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/* Cost from usage metadata (DESIGN.md §7).  The service reports usage
+ * cumulatively, so the meter keeps the latest totals per connection and
+ * never adds a report twice. */
+
+#pragma once
+
+#include <glib-object.h>
+#include "vp-protocol.h"
+
+G_BEGIN_DECLS
+
+/* USD per million tokens, by direction and modality. */
+typedef struct {
+  const gchar *model;
+  gdouble text_in;
+  gdouble audio_in;
+  gdouble image_in;
+  gdouble text_out;
+  gdouble audio_out;
+} VpPrice;
+
+/* The price of @model ("models/" prefix optional).  Unknown models get the
+ * 3.1 Flash Live prices. */
+const VpPrice *vp_price_lookup (const gchar * model);
+
+/* Cost in USD of @usage (totals) at @price. */
+gdouble vp_usage_cost_usd (const VpUsageMetadata * usage,
+    const VpPrice * price);
+
+#define VP_TYPE_USAGE (vp_usage_get_type ())
+
+/**
+ * VpUsage:
+ *
+ * Session totals, across every connection of the session.
+ */
+typedef struct {
+  gint64 input_tokens;
+  gint64 output_tokens;
+  gint64 input_audio_tokens;
+  gint64 output_audio_tokens;
+  gint64 input_text_tokens;
+  gint64 output_text_tokens;
+  gdouble input_audio_seconds;
+  gdouble output_audio_seconds;
+  gdouble cost_usd;
+} VpUsage;
+
+GType vp_usage_get_type (void);
+VpUsage *vp_usage_copy (const VpUsage * usage);
+void vp_usage_free (VpUsage * usage);
+
+/* Folds one cumulative report of the current connection into @total.
+ * @connection_last holds the previous report of the same connection (zero
+ * at the start of a connection) and is updated. */
+void vp_usage_add_report (VpUsage * total, VpUsageMetadata * connection_last,
+    const VpUsageMetadata * report, const VpPrice * price);
+
+G_END_DECLS
