@@ -55,10 +55,10 @@ GType vp_usage_get_type (void);
 VpUsage *vp_usage_copy (const VpUsage * usage);
 void vp_usage_free (VpUsage * usage);
 
-/* Folds one cumulative report of the current connection into @total.
- * @connection_last holds the previous report of the same connection (zero
- * at the start of a connection) and is updated. */
-void vp_usage_add_report (VpUsage * total, VpUsageMetadata * connection_last,
+/* Folds one cumulative report into @total.  @last_report holds the
+ * previous report of the session and is updated; it is kept across
+ * connections, and a report lower than it means the count restarted. */
+void vp_usage_add_report (VpUsage * total, VpUsageMetadata * last_report,
     const VpUsageMetadata * report, const VpPrice * price);
 
 G_END_DECLS
