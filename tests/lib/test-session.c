@@ -1,0 +1,745 @@
+/* Voxpipe
+ * Copyright (C) 2026 Voxpipe contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/* VpLiveSession against the in-process emulator: every flow and every
+ * fault the emulator can inject ends in the documented signal or GError,
+ * within a time bound. */
+
+#include "config.h"
+
+#include <voxpipe.h>
+
+#include <math.h>
+#include <string.h>
+
+/* Every wait is bounded; a hang fails the test instead of blocking CI. */
+#define WAIT_MS 15000
+#define SECRET_KEY "AIzaSy-test-secret-0123456789abcdef"
+
+/* Collects the session's signals (emitted on the network thread). */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  GPtrArray *events;            /* "name" or "name:detail" strings */
+  GError *error;
+  GString *output_text;
+  GString *input_text;
+  GByteArray *audio;
+  GPtrArray *tool_calls;        /* "id\nname\nargs" */
+  VpUsage *usage;
+  gint close_code;
+  gchar *go_away;
+} Recorder;
+
+static void
+recorder_add (Recorder * r, gchar * event)
+{
+  g_mutex_lock (&r->lock);
+  g_ptr_array_add (r->events, event);
+  g_cond_broadcast (&r->cond);
+  g_mutex_unlock (&r->lock);
+}
+
+static void
+on_setup_complete (VpLiveSession * s, Recorder * r)
+{
+  recorder_add (r, g_strdup ("setup-complete"));
+}
+
+static void
+on_audio (VpLiveSession * s, GBytes * pcm, guint rate, Recorder * r)
+{
+  g_mutex_lock (&r->lock);
+  g_byte_array_append (r->audio, g_bytes_get_data (pcm, NULL),
+      g_bytes_get_size (pcm));
+  g_mutex_unlock (&r->lock);
+  recorder_add (r, g_strdup_printf ("audio:%u", rate));
+}
+
+static void
+on_input_transcription (VpLiveSession * s, const gchar * text,
+    gboolean finished, Recorder * r)
+{
+  g_mutex_lock (&r->lock);
+  g_string_append (r->input_text, text);
+  g_mutex_unlock (&r->lock);
+  recorder_add (r, g_strdup ("input-transcription"));
+}
+
+static void
+on_output_transcription (VpLiveSession * s, const gchar * text,
+    gboolean finished, Recorder * r)
+{
+  g_mutex_lock (&r->lock);
+  g_string_append (r->output_text, text);
+  g_mutex_unlock (&r->lock);
+  recorder_add (r, g_strdup ("output-transcription"));
+}
+
+static void
+on_generation_complete (VpLiveSession * s, Recorder * r)
+{
+  recorder_add (r, g_strdup ("generation-complete"));
+}
+
+static void
+on_turn_complete (VpLiveSession * s, const gchar * reason, Recorder * r)
+{
+  recorder_add (r, g_strdup ("turn-complete"));
+}
+
+static void
+on_interrupted (VpLiveSession * s, Recorder * r)
+{
+  recorder_add (r, g_strdup ("interrupted"));
+}
+
+static void
+on_tool_call (VpLiveSession * s, const gchar * id, const gchar * name,
+    const gchar * args, Recorder * r)
+{
+  g_mutex_lock (&r->lock);
+  g_ptr_array_add (r->tool_calls, g_strdup_printf ("%s\n%s\n%s", id, name,
+          args));
+  g_mutex_unlock (&r->lock);
+  recorder_add (r, g_strdup_printf ("tool-call:%s", name));
+}
+
+static void
+on_tool_call_cancelled (VpLiveSession * s, const gchar * id, Recorder * r)
+{
+  recorder_add (r, g_strdup_printf ("tool-call-cancelled:%s", id));
+}
+
+static void
+on_go_away (VpLiveSession * s, gint64 time_left_ms, Recorder * r)
+{
+  recorder_add (r, g_strdup_printf ("go-away:%" G_GINT64_FORMAT,
+          time_left_ms));
+}
+
+static void
+on_resumption_update (VpLiveSession * s, const gchar * handle,
+    gboolean resumable, Recorder * r)
+{
+  recorder_add (r, g_strdup_printf ("resumption-update:%s",
+          resumable ? "resumable" : "not-resumable"));
+}
+
+static void
+on_usage (VpLiveSession * s, VpUsage * usage, Recorder * r)
+{
+  g_mutex_lock (&r->lock);
+  g_clear_pointer (&r->usage, vp_usage_free);
+  r->usage = vp_usage_copy (usage);
+  g_mutex_unlock (&r->lock);
+  recorder_add (r, g_strdup ("usage"));
+}
+
+static void
+on_warning (VpLiveSession * s, GError * error, Recorder * r)
+{
+  recorder_add (r, g_strdup_printf ("warning:%s", error->message));
+}
+
+static void
+on_error (VpLiveSession * s, GError * error, Recorder * r)
+{
+  g_mutex_lock (&r->lock);
+  if (r->error == NULL)
+    r->error = g_error_copy (error);
+  g_mutex_unlock (&r->lock);
+  recorder_add (r, g_strdup_printf ("error:%d", error->code));
+}
+
+static void
+on_closed (VpLiveSession * s, gint code, const gchar * reason, Recorder * r)
+{
+  g_mutex_lock (&r->lock);
+  r->close_code = code;
+  g_mutex_unlock (&r->lock);
+  recorder_add (r, g_strdup_printf ("closed:%d", code));
+}
+
+static Recorder *
+recorder_new (VpLiveSession * session)
+{
+  Recorder *r = g_new0 (Recorder, 1);
+
+  g_mutex_init (&r->lock);
+  g_cond_init (&r->cond);
+  r->events = g_ptr_array_new_with_free_func (g_free);
+  r->output_text = g_string_new (NULL);
+  r->input_text = g_string_new (NULL);
+  r->audio = g_byte_array_new ();
+  r->tool_calls = g_ptr_array_new_with_free_func (g_free);
+  r->close_code = -1;
+
+  g_signal_connect (session, "setup-complete",
+      G_CALLBACK (on_setup_complete), r);
+  g_signal_connect (session, "audio", G_CALLBACK (on_audio), r);
+  g_signal_connect (session, "input-transcription",
+      G_CALLBACK (on_input_transcription), r);
+  g_signal_connect (session, "output-transcription",
+      G_CALLBACK (on_output_transcription), r);
+  g_signal_connect (session, "generation-complete",
+      G_CALLBACK (on_generation_complete), r);
+  g_signal_connect (session, "turn-complete", G_CALLBACK (on_turn_complete),
+      r);
+  g_signal_connect (session, "interrupted", G_CALLBACK (on_interrupted), r);
+  g_signal_connect (session, "tool-call", G_CALLBACK (on_tool_call), r);
+  g_signal_connect (session, "tool-call-cancelled",
+      G_CALLBACK (on_tool_call_cancelled), r);
+  g_signal_connect (session, "go-away", G_CALLBACK (on_go_away), r);
+  g_signal_connect (session, "resumption-update",
+      G_CALLBACK (on_resumption_update), r);
+  g_signal_connect (session, "usage", G_CALLBACK (on_usage), r);
+  g_signal_connect (session, "warning", G_CALLBACK (on_warning), r);
+  g_signal_connect (session, "error", G_CALLBACK (on_error), r);
+  g_signal_connect (session, "closed", G_CALLBACK (on_closed), r);
+  return r;
+}
+
+static void
+recorder_free (Recorder * r)
+{
+  g_ptr_array_unref (r->events);
+  g_clear_error (&r->error);
+  g_string_free (r->output_text, TRUE);
+  g_string_free (r->input_text, TRUE);
+  g_byte_array_unref (r->audio);
+  g_ptr_array_unref (r->tool_calls);
+  g_clear_pointer (&r->usage, vp_usage_free);
+  g_mutex_clear (&r->lock);
+  g_cond_clear (&r->cond);
+  g_free (r);
+}
+
+/* Waits until an event starting with @prefix was recorded at or after
+ * index *@from; returns its index, and moves *@from past it. */
+static gint
+recorder_wait (Recorder * r, const gchar * prefix, guint * from)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
+  guint start = from ? *from : 0;
+  gint found = -1;
+
+  g_mutex_lock (&r->lock);
+  while (found < 0) {
+    guint i;
+    for (i = start; i < r->events->len; i++) {
+      if (g_str_has_prefix (g_ptr_array_index (r->events, i), prefix)) {
+        found = i;
+        break;
+      }
+    }
+    if (found < 0 && !g_cond_wait_until (&r->cond, &r->lock, deadline))
+      break;
+  }
+  if (found < 0) {
+    GString *all = g_string_new (NULL);
+    guint i;
+    for (i = 0; i < r->events->len; i++)
+      g_string_append_printf (all, " %s", (gchar *) r->events->pdata[i]);
+    g_mutex_unlock (&r->lock);
+    g_error ("timed out after %d ms waiting for \"%s\"; events:%s", WAIT_MS,
+        prefix, all->str);
+  }
+  g_mutex_unlock (&r->lock);
+  if (from)
+    *from = found + 1;
+  return found;
+}
+
+static gboolean
+recorder_has (Recorder * r, const gchar * prefix)
+{
+  gboolean has = FALSE;
+  guint i;
+
+  g_mutex_lock (&r->lock);
+  for (i = 0; i < r->events->len && !has; i++)
+    has = g_str_has_prefix (g_ptr_array_index (r->events, i), prefix);
+  g_mutex_unlock (&r->lock);
+  return has;
+}
+
+/* A test fixture: an emulator on loopback and a session pointed at it. */
+typedef struct
+{
+  VpEmulator *emulator;
+  VpLiveSession *session;
+  Recorder *recorder;
+} Fixture;
+
+static gchar *
+scenario_path (void)
+{
+  return g_build_filename (g_getenv ("VP_SOURCE_DIR") ? g_getenv
+      ("VP_SOURCE_DIR") : VP_SOURCE_DIR, "pipelines",
+      "receptionist.scenario.json", NULL);
+}
+
+static void
+fixture_set_up (Fixture * f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *scenario = scenario_path ();
+  g_autofree gchar *url = NULL;
+  g_autoptr (VpSetupConfig) setup = vp_setup_config_new ();
+
+  f->emulator = vp_emulator_new ();
+  g_object_set (f->emulator, "scenario-file", scenario, "latency-ms", 50,
+      "speech-rate", 20.0, NULL);
+  g_assert_true (vp_emulator_start (f->emulator, &error));
+  g_assert_no_error (error);
+
+  url = vp_emulator_get_url (f->emulator);
+  f->session = vp_live_session_new ();
+  setup->model = g_strdup (VP_DEFAULT_MODEL);
+  setup->input_transcription = TRUE;
+  setup->output_transcription = TRUE;
+  setup->session_resumption = TRUE;
+  vp_live_session_set_setup (f->session, setup);
+  g_object_set (f->session, "endpoint", url, "api-key", SECRET_KEY,
+      "connect-timeout", 5000, "response-timeout", 3000, NULL);
+  f->recorder = recorder_new (f->session);
+}
+
+static void
+fixture_close (Fixture * f)
+{
+  if (vp_live_session_get_state (f->session) != VP_SESSION_STATE_CLOSED
+      || !recorder_has (f->recorder, "closed")) {
+    vp_live_session_close (f->session);
+    recorder_wait (f->recorder, "closed", NULL);
+  }
+}
+
+static void
+fixture_tear_down (Fixture * f, gconstpointer data)
+{
+  fixture_close (f);
+  g_signal_handlers_disconnect_by_data (f->session, f->recorder);
+  g_object_unref (f->session);
+  vp_emulator_stop (f->emulator);
+  g_object_unref (f->emulator);
+  recorder_free (f->recorder);
+}
+
+static void
+connect_and_wait (Fixture * f)
+{
+  vp_live_session_connect (f->session);
+  recorder_wait (f->recorder, "setup-complete", NULL);
+  g_assert_cmpint (vp_live_session_get_state (f->session), ==,
+      VP_SESSION_STATE_READY);
+}
+
+/* Sends @text as 16 kHz speech followed by silence, in 20 ms frames. */
+static void
+speak (VpLiveSession * session, const gchar * text, guint silence_ms)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) pcm = vp_speech_synthesize (text, "en-us", 16000,
+      &error);
+  const gint16 *samples;
+  gsize n, i;
+  gint16 silence[320] = { 0, };
+
+  g_assert_no_error (error);
+  samples = g_bytes_get_data (pcm, &n);
+  n /= 2;
+  for (i = 0; i < n; i += 320)
+    vp_live_session_send_audio (session, samples + i, MIN (320, n - i),
+        16000);
+  for (i = 0; i < silence_ms / 20; i++)
+    vp_live_session_send_audio (session, silence, 320, 16000);
+}
+
+static gdouble
+rms (const GByteArray * audio)
+{
+  const gint16 *s = (const gint16 *) audio->data;
+  gsize n = audio->len / 2, i;
+  gdouble sum = 0;
+
+  for (i = 0; i < n; i++)
+    sum += (gdouble) s[i] * s[i];
+  return n ? sqrt (sum / n) : 0;
+}
+
+/* Flows */
+
+static void
+test_setup_complete (Fixture * f, gconstpointer data)
+{
+  connect_and_wait (f);
+  /* Resumption was asked for: the first handle comes after setup. */
+  recorder_wait (f->recorder, "resumption-update:resumable", NULL);
+  g_assert_nonnull (vp_live_session_dup_resume_handle (f->session));
+  fixture_close (f);
+  g_assert_cmpint (f->recorder->close_code, ==, 1000);
+  g_assert_null (f->recorder->error);
+}
+
+static void
+test_audio_turn (Fixture * f, gconstpointer data)
+{
+  guint at = 0;
+
+  connect_and_wait (f);
+  speak (f->session, "Hello, do you have a table for four tomorrow at eight?",
+      1500);
+
+  recorder_wait (f->recorder, "input-transcription", &at);
+  recorder_wait (f->recorder, "audio:24000", &at);
+  recorder_wait (f->recorder, "tool-call:check_availability", &at);
+  /* The model speaks before the tool call and waits for the answer. */
+  g_assert_cmpuint (f->recorder->audio->len, >, 24000 / 10 * 2);
+  g_assert_cmpfloat (rms (f->recorder->audio), >, 300);
+  g_assert_cmpuint (f->recorder->input_text->len, >, 0);
+}
+
+static void
+answer_first_call (Fixture * f, const gchar * response)
+{
+  g_auto (GStrv) parts = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_mutex_lock (&f->recorder->lock);
+  parts = g_strsplit (g_ptr_array_index (f->recorder->tool_calls, 0), "\n",
+      3);
+  g_mutex_unlock (&f->recorder->lock);
+  g_assert_true (vp_live_session_send_tool_response (f->session, parts[0],
+          response, &error));
+  g_assert_no_error (error);
+
+  /* A second answer to the same id is refused, and says why. */
+  g_assert_false (vp_live_session_send_tool_response (f->session, parts[0],
+          response, &error));
+  g_assert_error (error, VP_ERROR, VP_ERROR_SETTINGS);
+  g_assert_nonnull (strstr (error->message, "not pending"));
+}
+
+static void
+test_tool_call_round_trip (Fixture * f, gconstpointer data)
+{
+  guint at = 0;
+
+  connect_and_wait (f);
+  vp_live_session_send_text (f->session,
+      "Do you have a table for four tomorrow at eight?");
+  recorder_wait (f->recorder, "tool-call:check_availability", &at);
+  g_assert_cmpuint (f->recorder->tool_calls->len, ==, 1);
+  g_assert_nonnull (strstr (g_ptr_array_index (f->recorder->tool_calls, 0),
+          "party_size"));
+
+  answer_first_call (f, "{\"output\":{\"available\":true,\"time\":\"21:15\","
+      "\"table\":7}}");
+  recorder_wait (f->recorder, "generation-complete", &at);
+  recorder_wait (f->recorder, "turn-complete", &at);
+  recorder_wait (f->recorder, "usage", NULL);
+
+  /* The reply was built from our answer. */
+  g_assert_nonnull (strstr (f->recorder->output_text->str, "21:15"));
+  g_assert_cmpint (f->recorder->usage->output_audio_tokens, >, 0);
+  g_assert_cmpfloat (f->recorder->usage->cost_usd, >, 0);
+}
+
+static void
+test_barge_in (Fixture * f, gconstpointer data)
+{
+  guint at = 0;
+
+  g_object_set (f->emulator, "speech-rate", 1.0, NULL);
+  connect_and_wait (f);
+  vp_live_session_send_text (f->session,
+      "Do you have a table for four tomorrow at eight?");
+  recorder_wait (f->recorder, "audio", &at);
+  /* The user talks over the model. */
+  speak (f->session, "Wait, actually make that five people.", 0);
+  recorder_wait (f->recorder, "interrupted", &at);
+  recorder_wait (f->recorder, "turn-complete", &at);
+  g_assert_false (recorder_has (f->recorder, "generation-complete"));
+}
+
+static void
+test_tool_call_cancelled (Fixture * f, gconstpointer data)
+{
+  guint at = 0;
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) parts = NULL;
+
+  connect_and_wait (f);
+  vp_live_session_send_text (f->session,
+      "Do you have a table for four tomorrow at eight?");
+  recorder_wait (f->recorder, "tool-call:check_availability", &at);
+  /* Barge in while the call is pending. */
+  vp_live_session_send_activity_start (f->session);
+  speak (f->session, "No wait, never mind.", 0);
+  recorder_wait (f->recorder, "tool-call-cancelled:", &at);
+
+  /* A late result for a cancelled call is refused, not sent. */
+  g_mutex_lock (&f->recorder->lock);
+  parts = g_strsplit (g_ptr_array_index (f->recorder->tool_calls, 0), "\n",
+      3);
+  g_mutex_unlock (&f->recorder->lock);
+  g_assert_false (vp_live_session_send_tool_response (f->session, parts[0],
+          "{\"output\":{}}", &error));
+  g_assert_error (error, VP_ERROR, VP_ERROR_SETTINGS);
+}
+
+static void
+test_manual_activity (Fixture * f, gconstpointer data)
+{
+  g_autoptr (VpSetupConfig) setup = vp_live_session_dup_setup (f->session);
+  guint at = 0;
+
+  setup->vad_disabled = VP_TRISTATE_TRUE;
+  vp_live_session_set_setup (f->session, setup);
+  connect_and_wait (f);
+
+  vp_live_session_send_activity_start (f->session);
+  speak (f->session, "Hello, do you have a table for four tomorrow at eight?",
+      0);
+  vp_live_session_send_activity_end (f->session);
+  recorder_wait (f->recorder, "audio:24000", &at);
+  recorder_wait (f->recorder, "tool-call:check_availability", &at);
+}
+
+/* Errors */
+
+static void
+expect_error (Fixture * f, gint code, const gchar * words)
+{
+  recorder_wait (f->recorder, "error:", NULL);
+  recorder_wait (f->recorder, "closed", NULL);
+  g_assert_error (f->recorder->error, VP_ERROR, code);
+  if (words != NULL && strstr (f->recorder->error->message, words) == NULL)
+    g_error ("error message \"%s\" lacks \"%s\"",
+        f->recorder->error->message, words);
+  /* Never the key, whatever went wrong. */
+  g_assert_null (strstr (f->recorder->error->message, SECRET_KEY));
+  g_assert_cmpint (vp_live_session_get_state (f->session), ==,
+      VP_SESSION_STATE_CLOSED);
+}
+
+static void
+test_bad_key (Fixture * f, gconstpointer data)
+{
+  g_autofree gchar *url = NULL;
+
+  /* Restart the emulator so that it knows one key only. */
+  vp_emulator_stop (f->emulator);
+  g_object_set (f->emulator, "api-key", "the-right-key", NULL);
+  g_assert_true (vp_emulator_start (f->emulator, NULL));
+  url = vp_emulator_get_url (f->emulator);
+  g_object_set (f->session, "endpoint", url, NULL);
+
+  vp_live_session_connect (f->session);
+  expect_error (f, VP_ERROR_AUTH, "GEMINI_API_KEY");
+  g_assert_cmpint (f->recorder->close_code, ==, 1007);
+}
+
+static void
+test_unknown_model (Fixture * f, gconstpointer data)
+{
+  g_object_set (f->session, "model", "gemini-0.1-nonexistent", NULL);
+  vp_live_session_connect (f->session);
+  expect_error (f, VP_ERROR_MODEL_NOT_FOUND, "model");
+  g_assert_cmpint (f->recorder->close_code, ==, 1008);
+}
+
+static void
+test_unreachable (Fixture * f, gconstpointer data)
+{
+  g_autofree gchar *url = NULL;
+
+  /* A port nobody listens on: the emulator's, once stopped. */
+  url = vp_emulator_get_url (f->emulator);
+  vp_emulator_stop (f->emulator);
+  g_object_set (f->session, "endpoint", url, NULL);
+  vp_live_session_connect (f->session);
+  expect_error (f, VP_ERROR_NETWORK, "Could not connect");
+}
+
+static void
+test_plain_ws_remote_refused (Fixture * f, gconstpointer data)
+{
+  g_object_set (f->session, "endpoint", "ws://192.0.2.1:9/", NULL);
+  vp_live_session_connect (f->session);
+  expect_error (f, VP_ERROR_SETTINGS, "wss://");
+}
+
+static void
+test_no_key (Fixture * f, gconstpointer data)
+{
+  g_object_set (f->session, "api-key", NULL,
+      "endpoint", "wss://generativelanguage.googleapis.com", NULL);
+  vp_live_session_connect (f->session);
+  expect_error (f, VP_ERROR_AUTH, "GEMINI_API_KEY");
+}
+
+/* Faults */
+
+typedef struct
+{
+  VpEmulatorFault fault;
+  guint after;
+  gushort code;
+  const gchar *reason;
+  gint64 argument;
+  gint expected_error;          /* -1: the session survives */
+  const gchar *words;
+} FaultCase;
+
+static void
+test_fault (Fixture * f, gconstpointer data)
+{
+  const FaultCase *c = data;
+  guint at = 0;
+
+  vp_emulator_inject_fault (f->emulator, c->fault, c->after, c->code,
+      c->reason, c->argument);
+  vp_live_session_connect (f->session);
+
+  if (c->fault != VP_EMULATOR_FAULT_NO_SETUP_COMPLETE
+      && !(c->fault == VP_EMULATOR_FAULT_CLOSE && c->after == 0)) {
+    recorder_wait (f->recorder, "setup-complete", &at);
+    vp_live_session_send_text (f->session,
+        "Do you have a table for four tomorrow at eight?");
+  }
+
+  if (c->expected_error >= 0) {
+    expect_error (f, c->expected_error, c->words);
+    if (c->fault == VP_EMULATOR_FAULT_GO_AWAY)
+      g_assert_true (recorder_has (f->recorder, "go-away:"));
+  } else {
+    /* The session survives and the turn goes on. */
+    recorder_wait (f->recorder, "tool-call:check_availability", &at);
+    if (c->words != NULL)
+      recorder_wait (f->recorder, c->words, NULL);
+    g_assert_null (f->recorder->error);
+  }
+}
+
+static const FaultCase fault_cases[] = {
+  {VP_EMULATOR_FAULT_CLOSE, 3, 1011, "Internal error occurred.", 0,
+      VP_ERROR_SERVER, "Internal error occurred."},
+  {VP_EMULATOR_FAULT_CLOSE, 0, 1011,
+        "You exceeded your current quota, please check your plan and billing "
+        "details.", 0, VP_ERROR_QUOTA, "quota"},
+  {VP_EMULATOR_FAULT_CLOSE, 3, 1007, "Request contains an invalid argument.",
+      0, VP_ERROR_INVALID_ARGUMENT, "invalid argument"},
+  {VP_EMULATOR_FAULT_DROP, 3, 0, NULL, 0, VP_ERROR_NETWORK, "1006"},
+  {VP_EMULATOR_FAULT_STALL, 3, 0, NULL, 0, VP_ERROR_TIMEOUT, "silent"},
+  {VP_EMULATOR_FAULT_MALFORMED, 2, 0, NULL, 0, -1, "warning:"},
+  {VP_EMULATOR_FAULT_OVERSIZED, 2, 0, NULL, 0, VP_ERROR_PROTOCOL, "larger"},
+  {VP_EMULATOR_FAULT_TEXT_FRAME, 1, 0, NULL, 0, -1, NULL},
+  {VP_EMULATOR_FAULT_GO_AWAY, 2, 0, NULL, 1000, VP_ERROR_DEADLINE,
+      "Deadline expired"},
+  {VP_EMULATOR_FAULT_NO_SETUP_COMPLETE, 0, 0, NULL, 0, VP_ERROR_TIMEOUT,
+      "setup"},
+};
+
+static const gchar *fault_names[] = {
+  "close-1011-mid-turn", "close-quota-at-open", "close-1007-mid-turn",
+  "drop-tcp", "stall", "malformed-frame", "oversized-frame", "text-frame",
+  "go-away", "no-setup-complete",
+};
+
+/* The key never reaches any log, even with every debug output on.  The
+ * test runs this program again with the key and all debugging enabled,
+ * and searches everything it printed. */
+
+static int
+run_with_key_and_debug (void)
+{
+  Fixture f = { 0, };
+
+  fixture_set_up (&f, NULL);
+  connect_and_wait (&f);
+  vp_live_session_send_text (f.session, "Do you have a table for four?");
+  recorder_wait (f.recorder, "tool-call:", NULL);
+  fixture_tear_down (&f, NULL);
+
+  /* And a refused key, which is when clients tend to print it. */
+  fixture_set_up (&f, NULL);
+  g_object_set (f.session, "model", "no-such-model", NULL);
+  vp_live_session_connect (f.session);
+  recorder_wait (f.recorder, "closed", NULL);
+  g_printerr ("%s\n", f.recorder->error ? f.recorder->error->message : "");
+  fixture_tear_down (&f, NULL);
+  return 0;
+}
+
+static void
+test_key_never_logged (void)
+{
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+      G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr (GSubprocess) child = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *output = NULL;
+  g_autofree gchar *self_path = g_file_read_link ("/proc/self/exe", NULL);
+
+  g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
+  g_subprocess_launcher_setenv (launcher, "GST_DEBUG", "*:9", TRUE);
+  g_subprocess_launcher_setenv (launcher, "SOUP_DEBUG", "all", TRUE);
+  child = g_subprocess_launcher_spawn (launcher, &error, self_path,
+      "--run-with-key", NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (child, NULL, NULL, &output, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (child));
+
+  /* The run really logged (so the search means something) … */
+  g_assert_nonnull (strstr (output, "connecting to ws://127.0.0.1"));
+  g_assert_nonnull (strstr (output, "not found"));
+  /* … and the key is nowhere, whole or in part. */
+  g_assert_null (strstr (output, SECRET_KEY));
+  g_assert_null (strstr (output, "0123456789abcdef"));
+}
+
+int
+main (int argc, char **argv)
+{
+  guint i;
+
+  if (argc > 1 && g_str_equal (argv[1], "--run-with-key"))
+    return run_with_key_and_debug ();
+
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(name, func) \
+  g_test_add ("/session/" name, Fixture, NULL, fixture_set_up, func, \
+      fixture_tear_down)
+  ADD ("setup-complete", test_setup_complete);
+  ADD ("audio-turn", test_audio_turn);
+  ADD ("tool-call-round-trip", test_tool_call_round_trip);
+  ADD ("barge-in", test_barge_in);
+  ADD ("tool-call-cancelled", test_tool_call_cancelled);
+  ADD ("manual-activity", test_manual_activity);
+  ADD ("error/bad-key", test_bad_key);
+  ADD ("error/unknown-model", test_unknown_model);
+  ADD ("error/unreachable", test_unreachable);
+  ADD ("error/plain-ws-remote", test_plain_ws_remote_refused);
+  ADD ("error/no-key", test_no_key);
+#undef ADD
+
+  for (i = 0; i < G_N_ELEMENTS (fault_cases); i++) {
+    g_autofree gchar *path = g_strdup_printf ("/session/fault/%s",
+        fault_names[i]);
+    g_test_add (path, Fixture, &fault_cases[i], fixture_set_up, test_fault,
+        fixture_tear_down);
+  }
+
+  g_test_add_func ("/session/key-never-logged", test_key_never_logged);
+
+  return g_test_run ();
+}
