@@ -42,7 +42,10 @@ const GREETING_SPEECH = 'Hello there, what can you do for me?';
 const TOOL_TRIGGER = 'What is the weather in Paris?';
 const LONG_TRIGGER = 'Tell me a long story.';
 const INTERRUPT_SPEECH = 'Stop, stop, please stop talking now.';
-// resume.scenario.json: turns in order, each reply carries its own code word.
+// resume.scenario.json: two turns that both match RESUME_TEXT; the scenario's
+// cursor picks the first, then the second.  Only a session that carried the
+// cursor over (a real resumption) answers the second turn's word next.
+const RESUME_TEXT = 'Next question, please.';
 const RESUME_FIRST_WORD = 'alpha';
 const RESUME_SECOND_WORD = 'bravo';
 
@@ -816,7 +819,7 @@ describe(`@google/genai ${SDK_VERSION}: goAway and session resumption`, { timeou
     // Connection 1: a turn, the handles, goAway.
     const c1 = await connect(ai, 'resume-1', baseConfig({ sessionResumption: {} }));
     await c1.waitFor(isResumeUpdate, { what: 'a first sessionResumptionUpdate' });
-    const t1 = await textTurn(c1, 'First question.', 'turn 1');
+    const t1 = await textTurn(c1, RESUME_TEXT, 'turn 1');
     assert.ok(norm(outputText(t1.msgs)).includes(RESUME_FIRST_WORD), `turn 1 reply ${JSON.stringify(outputText(t1.msgs))}`);
     checkAudio(t1.msgs, 'turn 1');
     // While generating, updates must not carry a resumable handle.
@@ -850,7 +853,7 @@ describe(`@google/genai ${SDK_VERSION}: goAway and session resumption`, { timeou
     // Connection 2: resume with the handle, the next turn in order.
     const c2 = await connect(ai, 'resume-2', baseConfig({ sessionResumption: { handle } }));
     assert.ok(isSetupComplete(c2.msgs[0]), 'resumed: first message is not setupComplete');
-    const t2 = await textTurn(c2, 'Second question.', 'turn 2 (resumed)');
+    const t2 = await textTurn(c2, RESUME_TEXT, 'turn 2 (resumed)');
     const said2 = norm(outputText(t2.msgs));
     assert.ok(said2.includes(RESUME_SECOND_WORD), `resumed turn reply ${JSON.stringify(said2)} is not the scenario's 2nd turn`);
     assert.ok(!said2.includes(RESUME_FIRST_WORD), 'the resumed session started the conversation over');
@@ -890,7 +893,7 @@ describe(`@google/genai ${SDK_VERSION}: goAway and session resumption`, { timeou
     assert.equal(setup1.model, `models/${MODEL}`);
     assert.deepEqual(setup1.sessionResumption, {});
     assert.equal(setup2.sessionResumption?.handle, handle, 'record: resumption handle on the wire');
-    assert.ok(r1.messages.some((m) => m.realtimeInput?.text === 'First question.'), 'record: turn 1 text missing');
+    assert.ok(r1.messages.some((m) => m.realtimeInput?.text === RESUME_TEXT), 'record: turn 1 text missing');
   });
 });
 
