@@ -13,4 +13,5 @@
 #include "vp-session.h"
 #include "vp-emulator.h"
 #include "vp-speech.h"
+#include "vp-tools.h"
 #include "vp-enum-types.h"

@@ -54,6 +54,7 @@ typedef struct {
 GType vp_usage_get_type (void);
 VpUsage *vp_usage_copy (const VpUsage * usage);
 void vp_usage_free (VpUsage * usage);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VpUsage, vp_usage_free)
 
 /* Folds one cumulative report into @total.  @last_report holds the
  * previous report of the session and is updated; it is kept across

@@ -1,0 +1,199 @@
+/* GStreamer Gemini Live elements
+ * Copyright (C) 2026 Voxpipe contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/**
+ * SECTION:element-geminilive
+ * @title: geminilive
+ * @see_also: geminilivesink, geminilivesrc
+ *
+ * Both sides of a Gemini Live session in one element: the user's audio
+ * goes into the `sink` pad, the model's voice comes out of the `src` pad
+ * and its transcription out of the `text` pad.  Inside are a
+ * geminilivesink and a geminilivesrc sharing a private session name.  It
+ * has the sink's configuration properties, signals and messages, and the
+ * src's playback properties.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 -m filesrc location=question.wav ! wavparse ! \
+ *     audioconvert ! audioresample ! geminilive endpoint=local num-turns=1 ! \
+ *     wavenc ! filesink location=reply.wav
+ * ]|
+ */
+
+#include "config.h"
+
+#include "gstgeminilivebin.h"
+#include "gstgeminiliveelements.h"
+#include "gstgeminiliveconfig.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_gemini_live_bin_debug);
+#define GST_CAT_DEFAULT gst_gemini_live_bin_debug
+
+struct _GstGeminiLiveBin
+{
+  GstBin parent;
+
+  GstElement *sink;
+  GstElement *src;
+};
+
+enum
+{
+  PROP_0,
+  PROP_SESSION,
+  PROP_PERIOD_MS,
+  PROP_NUM_TURNS,
+  PROP_LAST_LATENCY,
+  PROP_COST,
+  PROP_INPUT_TOKENS,
+  PROP_OUTPUT_TOKENS,
+  PROP_CONFIG_FIRST,
+};
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("audio/x-raw, format=S16LE, layout=interleaved, "
+        "channels=1, rate=[8000, 48000]"));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("audio/x-raw, format=S16LE, layout=interleaved, "
+        "channels=1, rate=24000"));
+static GstStaticPadTemplate text_template = GST_STATIC_PAD_TEMPLATE ("text",
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS ("text/x-raw, format=utf8"));
+
+G_DEFINE_TYPE (GstGeminiLiveBin, gst_gemini_live_bin, GST_TYPE_BIN);
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (geminilive, "geminilive",
+    GST_RANK_NONE, GST_TYPE_GEMINI_LIVE_BIN,
+    gst_gemini_live_element_init (plugin));
+
+static GstGeminiLiveShared *
+lookup_shared (GstElement * element)
+{
+  return gst_gemini_live_sink_ref_shared (GST_GEMINI_LIVE_BIN (element)->sink);
+}
+
+/* The inner element a property belongs to. */
+static GObject *
+property_owner (GstGeminiLiveBin * self, guint prop_id)
+{
+  switch (prop_id) {
+    case PROP_PERIOD_MS:
+    case PROP_NUM_TURNS:
+      return G_OBJECT (self->src);
+    default:
+      return G_OBJECT (self->sink);
+  }
+}
+
+static void
+gst_gemini_live_bin_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstGeminiLiveBin *self = GST_GEMINI_LIVE_BIN (object);
+
+  if (prop_id == PROP_SESSION) {
+    g_object_set_property (G_OBJECT (self->sink), "session", value);
+    g_object_set_property (G_OBJECT (self->src), "session", value);
+    return;
+  }
+  g_object_set_property (property_owner (self, prop_id), pspec->name, value);
+}
+
+static void
+gst_gemini_live_bin_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstGeminiLiveBin *self = GST_GEMINI_LIVE_BIN (object);
+
+  if (prop_id == PROP_CONFIG_FIRST + GST_GEMINI_LIVE_CONFIG_API_KEY)
+    return;                     /* write-only */
+  g_object_get_property (property_owner (self, prop_id), pspec->name, value);
+}
+
+static void
+gst_gemini_live_bin_init (GstGeminiLiveBin * self)
+{
+  static gint counter = 0;
+  g_autofree gchar *session = g_strdup_printf ("geminilive-%d",
+      g_atomic_int_add (&counter, 1));
+  GstPad *pad;
+
+  self->sink = gst_element_factory_make ("geminilivesink", "sink");
+  self->src = gst_element_factory_make ("geminilivesrc", "src");
+  g_assert (self->sink != NULL && self->src != NULL);
+  g_object_set (self->sink, "session", session, NULL);
+  g_object_set (self->src, "session", session, NULL);
+  gst_gemini_live_sink_set_event_target (self->sink, GST_ELEMENT (self));
+  gst_bin_add_many (GST_BIN (self), self->sink, self->src, NULL);
+
+  pad = gst_element_get_static_pad (self->sink, "sink");
+  gst_element_add_pad (GST_ELEMENT (self), gst_ghost_pad_new ("sink", pad));
+  gst_object_unref (pad);
+  pad = gst_element_get_static_pad (self->src, "src");
+  gst_element_add_pad (GST_ELEMENT (self), gst_ghost_pad_new ("src", pad));
+  gst_object_unref (pad);
+  pad = gst_element_get_static_pad (self->src, "text");
+  gst_element_add_pad (GST_ELEMENT (self), gst_ghost_pad_new ("text", pad));
+  gst_object_unref (pad);
+}
+
+static void
+gst_gemini_live_bin_class_init (GstGeminiLiveBinClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
+
+  GST_DEBUG_CATEGORY_INIT (gst_gemini_live_bin_debug, "geminilive", 0,
+      "Gemini Live in one element");
+
+  gobject_class->set_property = gst_gemini_live_bin_set_property;
+  gobject_class->get_property = gst_gemini_live_bin_get_property;
+
+  g_object_class_install_property (gobject_class, PROP_SESSION,
+      g_param_spec_string ("session", "Session",
+          "Session name; unique by default. Give the same name to a "
+          "geminilivesrc elsewhere to play this session there too",
+          NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_PERIOD_MS,
+      g_param_spec_uint ("period-ms", "Period",
+          "Milliseconds of audio per output buffer (also the latency)", 5,
+          200, 20, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_NUM_TURNS,
+      g_param_spec_uint ("num-turns", "Number of turns",
+          "End the stream (EOS) after this many complete model turns have "
+          "played; 0 = never (until the session ends)", 0, G_MAXUINT, 0,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_LAST_LATENCY,
+      g_param_spec_double ("last-latency", "Last latency",
+          "Voice-to-voice latency of the last turn in milliseconds (-1: none "
+          "yet)", -1, G_MAXDOUBLE, -1, ro));
+  g_object_class_install_property (gobject_class, PROP_COST,
+      g_param_spec_double ("cost", "Cost",
+          "Cost of the session so far in USD, from the service's usage "
+          "reports", 0, G_MAXDOUBLE, 0, ro));
+  g_object_class_install_property (gobject_class, PROP_INPUT_TOKENS,
+      g_param_spec_int64 ("input-tokens", "Input tokens",
+          "Tokens the model has read so far", 0, G_MAXINT64, 0, ro));
+  g_object_class_install_property (gobject_class, PROP_OUTPUT_TOKENS,
+      g_param_spec_int64 ("output-tokens", "Output tokens",
+          "Tokens the model has produced so far", 0, G_MAXINT64, 0, ro));
+  gst_gemini_live_config_install_properties (gobject_class,
+      PROP_CONFIG_FIRST);
+
+  gst_gemini_live_install_signals (element_class, lookup_shared);
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_add_static_pad_template (element_class, &text_template);
+  gst_element_class_set_static_metadata (element_class, "Gemini Live",
+      "Filter/Audio/Network",
+      "A Gemini Live voice agent in one element: user audio in, model "
+      "voice out", "Voxpipe contributors");
+}

@@ -1,0 +1,406 @@
+/* GStreamer Gemini Live elements
+ * Copyright (C) 2026 Voxpipe contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/**
+ * SECTION:element-geminilivesrc
+ * @title: geminilivesrc
+ * @see_also: geminilivesink, geminilive
+ *
+ * Plays what the model of a Gemini Live session says: a live source of
+ * 24 kHz mono S16LE audio in fixed periods, timed by the pipeline clock.
+ * When the model is quiet it outputs silence flagged GAP, so that echo
+ * cancellers, mixers and encoders downstream see a steady stream.  Model
+ * audio that arrives faster than real time is queued, never dropped; when
+ * the user barges in, the queued audio of the interrupted turn is dropped
+ * at once, without flushing the pipeline.
+ *
+ * The `text` pad carries the model's output transcription as UTF-8 text
+ * buffers, timestamped with the audio they describe (for subtitles).
+ *
+ * The session is configured and opened by the geminilivesink with the
+ * same #GstGeminiLiveSrc:session name.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 autoaudiosrc ! audioconvert ! audioresample ! \
+ *     geminilivesink session=s endpoint=local \
+ *     geminilivesrc session=s ! audioconvert ! autoaudiosink
+ * ]| Talk to the built-in emulator.
+ */
+
+#include "config.h"
+
+#include "gstgeminilivesrc.h"
+#include "gstgeminiliveelements.h"
+
+#include <gst/audio/audio.h>
+#include <string.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_gemini_live_src_debug);
+#define GST_CAT_DEFAULT gst_gemini_live_src_debug
+
+#define DEFAULT_SESSION "default"
+#define DEFAULT_PERIOD_MS 20
+#define DEFAULT_NUM_TURNS 0
+#define RATE GST_GEMINI_LIVE_RATE
+
+enum
+{
+  PROP_0,
+  PROP_SESSION,
+  PROP_PERIOD_MS,
+  PROP_NUM_TURNS,
+};
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("audio/x-raw, format=S16LE, layout=interleaved, "
+        "channels=1, rate=24000"));
+
+static GstStaticPadTemplate text_template = GST_STATIC_PAD_TEMPLATE ("text",
+    GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("text/x-raw, format=utf8"));
+
+G_DEFINE_TYPE (GstGeminiLiveSrc, gst_gemini_live_src, GST_TYPE_PUSH_SRC);
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (geminilivesrc, "geminilivesrc",
+    GST_RANK_NONE, GST_TYPE_GEMINI_LIVE_SRC,
+    gst_gemini_live_element_init (plugin));
+
+static gboolean
+gst_gemini_live_src_start (GstBaseSrc * src)
+{
+  GstGeminiLiveSrc *self = GST_GEMINI_LIVE_SRC (src);
+  g_autofree gchar *name = NULL;
+
+  GST_OBJECT_LOCK (self);
+  name = g_strdup (self->session_name);
+  GST_OBJECT_UNLOCK (self);
+
+  self->shared = gst_gemini_live_shared_acquire (name);
+  self->n_samples = 0;
+  self->first_sample_pts = GST_CLOCK_TIME_NONE;
+  self->text_started = FALSE;
+  GST_INFO_OBJECT (self, "playing session \"%s\"", name);
+  return TRUE;
+}
+
+static gboolean
+gst_gemini_live_src_stop (GstBaseSrc * src)
+{
+  GstGeminiLiveSrc *self = GST_GEMINI_LIVE_SRC (src);
+
+  g_clear_pointer (&self->shared, gst_gemini_live_shared_release);
+  return TRUE;
+}
+
+static guint
+period_samples (GstGeminiLiveSrc * self)
+{
+  guint ms;
+
+  GST_OBJECT_LOCK (self);
+  ms = self->period_ms;
+  GST_OBJECT_UNLOCK (self);
+  return RATE * ms / 1000;
+}
+
+static void
+gst_gemini_live_src_get_times (GstBaseSrc * src, GstBuffer * buffer,
+    GstClockTime * start, GstClockTime * end)
+{
+  /* Pseudo-live: wait on the clock for each period, like interaudiosrc. */
+  *start = GST_BUFFER_PTS (buffer);
+  *end = *start + GST_BUFFER_DURATION (buffer);
+}
+
+static gboolean
+gst_gemini_live_src_query (GstBaseSrc * src, GstQuery * query)
+{
+  GstGeminiLiveSrc *self = GST_GEMINI_LIVE_SRC (src);
+
+  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
+    GstClockTime period = gst_util_uint64_scale (period_samples (self),
+        GST_SECOND, RATE);
+    /* One period before a sample can leave; the queue has no bound. */
+    gst_query_set_latency (query, TRUE, period, GST_CLOCK_TIME_NONE);
+    return TRUE;
+  }
+  return GST_BASE_SRC_CLASS (gst_gemini_live_src_parent_class)->query (src,
+      query);
+}
+
+static void
+text_start (GstGeminiLiveSrc * self)
+{
+  g_autofree gchar *stream_id = NULL;
+  GstSegment segment;
+
+  stream_id = gst_pad_create_stream_id (self->text_pad, GST_ELEMENT (self),
+      "text");
+  gst_pad_push_event (self->text_pad, gst_event_new_stream_start (stream_id));
+  gst_pad_push_event (self->text_pad,
+      gst_event_new_caps (gst_static_pad_template_get_caps (&text_template)));
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  gst_pad_push_event (self->text_pad, gst_event_new_segment (&segment));
+  self->text_started = TRUE;
+}
+
+/* Takes one period of model audio (or less), and the transcription due
+ * within it, under the shared lock. */
+static GstFlowReturn
+gst_gemini_live_src_create (GstPushSrc * src, GstBuffer ** out)
+{
+  GstGeminiLiveSrc *self = GST_GEMINI_LIVE_SRC (src);
+  GstGeminiLiveShared *shared = self->shared;
+  guint period = period_samples (self);
+  GstBuffer *audio = NULL, *buffer;
+  GList *texts = NULL, *l;
+  guint64 consumed_before, taken = 0, text_end;
+  gboolean eos = FALSE, first = FALSE;
+  guint num_turns;
+  GstClockTime pts, next;
+  gsize available;
+
+  GST_OBJECT_LOCK (self);
+  num_turns = self->num_turns;
+  GST_OBJECT_UNLOCK (self);
+
+  g_mutex_lock (&shared->lock);
+  available = gst_adapter_available (shared->playout) / 2;
+  consumed_before = shared->samples_in - available;
+  if (available == 0 && (shared->conversation_over
+          || (num_turns > 0 && shared->turns_complete >= num_turns))) {
+    eos = TRUE;
+  } else if (available > 0) {
+    taken = MIN (available, period);
+    audio = gst_adapter_take_buffer (shared->playout, taken * 2);
+    if (!shared->turn_audio_started) {
+      shared->turn_audio_started = TRUE;
+      first = TRUE;
+    }
+  }
+  while (!g_queue_is_empty (&shared->texts)) {
+    GstGeminiLiveText *text = g_queue_peek_head (&shared->texts);
+    if (text->position >= consumed_before + taken)
+      break;
+    texts = g_list_append (texts, g_queue_pop_head (&shared->texts));
+  }
+  text_end = g_queue_is_empty (&shared->texts) ? shared->samples_in :
+      ((GstGeminiLiveText *) g_queue_peek_head (&shared->texts))->position;
+  g_mutex_unlock (&shared->lock);
+
+  if (eos) {
+    GST_INFO_OBJECT (self, "conversation over: EOS");
+    if (self->text_started)
+      gst_pad_push_event (self->text_pad, gst_event_new_eos ());
+    return GST_FLOW_EOS;
+  }
+
+  if (taken == period) {
+    buffer = audio;
+  } else {
+    buffer = gst_buffer_new_allocate (NULL, period * 2, NULL);
+    if (audio != NULL) {
+      GstMapInfo map;
+      gst_buffer_map (buffer, &map, GST_MAP_WRITE);
+      gst_buffer_extract (audio, 0, map.data, taken * 2);
+      memset (map.data + taken * 2, 0, (period - taken) * 2);
+      gst_buffer_unmap (buffer, &map);
+      gst_buffer_unref (audio);
+    } else {
+      gst_buffer_memset (buffer, 0, 0, period * 2);
+      GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_GAP);
+    }
+  }
+
+  /* Timestamps from a sample counter: no rounding drift. */
+  pts = gst_util_uint64_scale (self->n_samples, GST_SECOND, RATE);
+  next = gst_util_uint64_scale (self->n_samples + period, GST_SECOND, RATE);
+  GST_BUFFER_PTS (buffer) = pts;
+  GST_BUFFER_DURATION (buffer) = next - pts;
+  GST_BUFFER_OFFSET (buffer) = self->n_samples;
+  GST_BUFFER_OFFSET_END (buffer) = self->n_samples + period;
+  if (self->n_samples == 0)
+    GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DISCONT);
+  self->n_samples += period;
+
+  if (first)
+    self->first_sample_pts = pts;
+
+  if (gst_pad_is_linked (self->text_pad)) {
+    if (!self->text_started)
+      text_start (self);
+    if (texts == NULL) {
+      gst_pad_push_event (self->text_pad, gst_event_new_gap (pts,
+              next - pts));
+    }
+    for (l = texts; l != NULL; l = l->next) {
+      GstGeminiLiveText *text = l->data;
+      guint64 offset = text->position > consumed_before ?
+          text->position - consumed_before : 0;
+      guint64 end = MAX (text_end, text->position + 1);
+      gsize len = strlen (text->text);
+      GstBuffer *tb = gst_buffer_new_memdup (text->text, len);
+
+      GST_BUFFER_PTS (tb) = pts + gst_util_uint64_scale (offset, GST_SECOND,
+          RATE);
+      GST_BUFFER_DURATION (tb) = gst_util_uint64_scale (end -
+          text->position, GST_SECOND, RATE);
+      gst_pad_push (self->text_pad, tb);
+    }
+  }
+  for (l = texts; l != NULL; l = l->next) {
+    GstGeminiLiveText *text = l->data;
+    g_free (text->text);
+    g_free (text);
+  }
+  g_list_free (texts);
+
+  *out = buffer;
+  return GST_FLOW_OK;
+}
+
+/* The voice-to-voice clock stops when the turn's first sample leaves. */
+static GstPadProbeReturn
+on_buffer_out (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstGeminiLiveSrc *self = user_data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+
+  if (G_UNLIKELY (GST_CLOCK_TIME_IS_VALID (self->first_sample_pts))
+      && GST_BUFFER_PTS (buffer) == self->first_sample_pts) {
+    self->first_sample_pts = GST_CLOCK_TIME_NONE;
+    gst_gemini_live_shared_report_first_sample (self->shared,
+        g_get_monotonic_time ());
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+gst_gemini_live_src_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstGeminiLiveSrc *self = GST_GEMINI_LIVE_SRC (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_SESSION:
+      g_free (self->session_name);
+      self->session_name = g_value_dup_string (value);
+      if (self->session_name == NULL)
+        self->session_name = g_strdup (DEFAULT_SESSION);
+      break;
+    case PROP_PERIOD_MS:
+      self->period_ms = g_value_get_uint (value);
+      break;
+    case PROP_NUM_TURNS:
+      self->num_turns = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_gemini_live_src_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstGeminiLiveSrc *self = GST_GEMINI_LIVE_SRC (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_SESSION:
+      g_value_set_string (value, self->session_name);
+      break;
+    case PROP_PERIOD_MS:
+      g_value_set_uint (value, self->period_ms);
+      break;
+    case PROP_NUM_TURNS:
+      g_value_set_uint (value, self->num_turns);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_gemini_live_src_finalize (GObject * object)
+{
+  GstGeminiLiveSrc *self = GST_GEMINI_LIVE_SRC (object);
+
+  g_free (self->session_name);
+  G_OBJECT_CLASS (gst_gemini_live_src_parent_class)->finalize (object);
+}
+
+static void
+gst_gemini_live_src_init (GstGeminiLiveSrc * self)
+{
+  GstBaseSrc *base = GST_BASE_SRC (self);
+
+  self->session_name = g_strdup (DEFAULT_SESSION);
+  self->period_ms = DEFAULT_PERIOD_MS;
+  self->num_turns = DEFAULT_NUM_TURNS;
+
+  gst_base_src_set_live (base, TRUE);
+  gst_base_src_set_format (base, GST_FORMAT_TIME);
+  gst_base_src_set_do_timestamp (base, FALSE);
+
+  gst_pad_add_probe (GST_BASE_SRC_PAD (self), GST_PAD_PROBE_TYPE_BUFFER,
+      on_buffer_out, self, NULL);
+
+  self->text_pad = gst_pad_new_from_static_template (&text_template, "text");
+  gst_pad_use_fixed_caps (self->text_pad);
+  gst_element_add_pad (GST_ELEMENT (self), self->text_pad);
+}
+
+static void
+gst_gemini_live_src_class_init (GstGeminiLiveSrcClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseSrcClass *base_src_class = GST_BASE_SRC_CLASS (klass);
+  GstPushSrcClass *push_src_class = GST_PUSH_SRC_CLASS (klass);
+
+  GST_DEBUG_CATEGORY_INIT (gst_gemini_live_src_debug, "geminilivesrc", 0,
+      "Gemini Live speaker side");
+
+  gobject_class->set_property = gst_gemini_live_src_set_property;
+  gobject_class->get_property = gst_gemini_live_src_get_property;
+  gobject_class->finalize = gst_gemini_live_src_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_SESSION,
+      g_param_spec_string ("session", "Session",
+          "Name shared with the geminilivesink that opens the session",
+          DEFAULT_SESSION, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_PERIOD_MS,
+      g_param_spec_uint ("period-ms", "Period",
+          "Milliseconds of audio per output buffer (also the latency)", 5,
+          200, DEFAULT_PERIOD_MS, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_NUM_TURNS,
+      g_param_spec_uint ("num-turns", "Number of turns",
+          "End the stream (EOS) after this many complete model turns have "
+          "played; 0 = never (until the session ends)", 0, G_MAXUINT,
+          DEFAULT_NUM_TURNS, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_add_static_pad_template (element_class, &text_template);
+  gst_element_class_set_static_metadata (element_class,
+      "Gemini Live source", "Source/Audio/Network",
+      "Plays what the model of a Gemini Live session says",
+      "Voxpipe contributors");
+
+  base_src_class->start = GST_DEBUG_FUNCPTR (gst_gemini_live_src_start);
+  base_src_class->stop = GST_DEBUG_FUNCPTR (gst_gemini_live_src_stop);
+  base_src_class->get_times = GST_DEBUG_FUNCPTR (gst_gemini_live_src_get_times);
+  base_src_class->query = GST_DEBUG_FUNCPTR (gst_gemini_live_src_query);
+  push_src_class->create = GST_DEBUG_FUNCPTR (gst_gemini_live_src_create);
+}

@@ -1,0 +1,39 @@
+/* GStreamer Gemini Live elements
+ * Copyright (C) 2026 Voxpipe contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <gst/gst.h>
+#include <gst/base/gstpushsrc.h>
+
+#include "gstgeminiliveshared.h"
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_GEMINI_LIVE_SRC (gst_gemini_live_src_get_type ())
+G_DECLARE_FINAL_TYPE (GstGeminiLiveSrc, gst_gemini_live_src, GST,
+    GEMINI_LIVE_SRC, GstPushSrc)
+
+struct _GstGeminiLiveSrc
+{
+  GstPushSrc parent;
+
+  /* properties, under the object lock */
+  gchar *session_name;
+  guint period_ms;
+  guint num_turns;
+
+  /* set in start(), cleared in stop() */
+  GstGeminiLiveShared *shared;
+
+  /* streaming thread */
+  guint64 n_samples;            /* samples output: the timestamps */
+  GstClockTime first_sample_pts;        /* a turn's first sample is in this buffer */
+  gboolean text_started;
+
+  GstPad *text_pad;
+};
+
+G_END_DECLS
