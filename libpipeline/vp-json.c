@@ -1,2 +1,621 @@
-/* placeholder: being written */
+/* Voxpipe
+ * Copyright (C) 2026 Voxpipe contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/* JSON and base64 helpers for the codec: parsing under the protocol's
+ * limits, camelCase/snake_case lookup, compact output like JSON.stringify,
+ * and a strict base64 decoder.  Pure: no I/O, no state. */
+
 #include "config.h"
+
+#include "vp-json.h"
+#include "vp-protocol.h"
+
+#include <math.h>
+#include <string.h>
+
+gboolean
+vp_json_check_depth (const gchar * data, gsize length, guint max_depth)
+{
+  const gchar *p = data;
+  const gchar *end = data + length;
+  guint depth = 0;
+
+  /* Count nesting outside strings; json-glib 1.6 recurses without a limit,
+   * so this runs before it sees the bytes. */
+  while (p < end) {
+    switch (*p++) {
+      case '"':
+        while (p < end) {
+          gchar c = *p++;
+
+          if (c == '"')
+            break;
+          if (c == '\\' && p < end)
+            p++;
+        }
+        break;
+      case '{':
+      case '[':
+        if (++depth > max_depth)
+          return FALSE;
+        break;
+      case '}':
+      case ']':
+        if (depth > 0)
+          depth--;
+        break;
+      default:
+        break;
+    }
+  }
+
+  return TRUE;
+}
+
+static const gchar *
+node_kind (JsonNode * node)
+{
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    return "an array";
+  if (JSON_NODE_HOLDS_NULL (node))
+    return "null";
+  switch (json_node_get_value_type (node)) {
+    case G_TYPE_STRING:
+      return "a string";
+    case G_TYPE_BOOLEAN:
+      return "a boolean";
+    default:
+      return "a number";
+  }
+}
+
+JsonNode *
+vp_json_parse_object (const gchar * data, gsize length, GError ** error)
+{
+  g_autoptr (JsonParser) parser = NULL;
+  g_autoptr (GError) parse_error = NULL;
+  JsonNode *root;
+
+  if (length > VP_PROTOCOL_MAX_MESSAGE_SIZE) {
+    g_set_error (error, VP_PROTOCOL_ERROR, VP_PROTOCOL_ERROR_TOO_LARGE,
+        "The message is %" G_GSIZE_FORMAT " bytes; the limit is %d bytes.",
+        length, VP_PROTOCOL_MAX_MESSAGE_SIZE);
+    return NULL;
+  }
+  if (length == 0 || data == NULL) {
+    g_set_error_literal (error, VP_PROTOCOL_ERROR,
+        VP_PROTOCOL_ERROR_MALFORMED,
+        "Invalid JSON payload received. The message is empty.");
+    return NULL;
+  }
+  /* Also refuses NUL bytes, which json-glib would cut strings at. */
+  if (!g_utf8_validate (data, length, NULL)) {
+    g_set_error_literal (error, VP_PROTOCOL_ERROR,
+        VP_PROTOCOL_ERROR_MALFORMED,
+        "Invalid JSON payload received. The message is not valid UTF-8.");
+    return NULL;
+  }
+  if (!vp_json_check_depth (data, length, VP_PROTOCOL_MAX_DEPTH)) {
+    g_set_error (error, VP_PROTOCOL_ERROR, VP_PROTOCOL_ERROR_TOO_LARGE,
+        "The message nests objects and arrays deeper than %d levels.",
+        VP_PROTOCOL_MAX_DEPTH);
+    return NULL;
+  }
+
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, data, length, &parse_error)) {
+    g_set_error (error, VP_PROTOCOL_ERROR, VP_PROTOCOL_ERROR_MALFORMED,
+        "Invalid JSON payload received. %s", parse_error->message);
+    return NULL;
+  }
+
+  root = json_parser_get_root (parser);
+  if (root == NULL) {
+    g_set_error_literal (error, VP_PROTOCOL_ERROR,
+        VP_PROTOCOL_ERROR_MALFORMED,
+        "Invalid JSON payload received. The message holds only whitespace.");
+    return NULL;
+  }
+  if (!JSON_NODE_HOLDS_OBJECT (root)) {
+    g_set_error (error, VP_PROTOCOL_ERROR, VP_PROTOCOL_ERROR_MALFORMED,
+        "Invalid JSON payload received. The message is %s, not a JSON "
+        "object.", node_kind (root));
+    return NULL;
+  }
+
+  return json_node_ref (root);
+}
+
+gboolean
+vp_json_name_matches (const gchar * wire, const gchar * camel)
+{
+  const gchar *c;
+
+  if (strcmp (wire, camel) == 0)
+    return TRUE;
+
+  /* "turnComplete" also answers to its proto name "turn_complete". */
+  for (c = camel; *c != '\0'; c++) {
+    if (g_ascii_isupper (*c)) {
+      if (*wire++ != '_')
+        return FALSE;
+      if (*wire++ != g_ascii_tolower (*c))
+        return FALSE;
+    } else if (*wire++ != *c) {
+      return FALSE;
+    }
+  }
+
+  return *wire == '\0';
+}
+
+JsonNode *
+vp_json_get (JsonObject * object, const gchar * camel)
+{
+  JsonNode *node;
+
+  if (object == NULL)
+    return NULL;
+
+  node = json_object_get_member (object, camel);
+  if (node == NULL) {
+    gchar snake[64];
+    gsize i = 0;
+    const gchar *c;
+    gboolean has_upper = FALSE;
+
+    for (c = camel; *c != '\0' && i + 2 < sizeof (snake); c++) {
+      if (g_ascii_isupper (*c)) {
+        snake[i++] = '_';
+        snake[i++] = g_ascii_tolower (*c);
+        has_upper = TRUE;
+      } else {
+        snake[i++] = *c;
+      }
+    }
+    if (!has_upper || *c != '\0')
+      return NULL;
+    snake[i] = '\0';
+    node = json_object_get_member (object, snake);
+  }
+
+  /* proto3 JSON: null means "not set". */
+  if (node != NULL && JSON_NODE_HOLDS_NULL (node))
+    return NULL;
+
+  return node;
+}
+
+JsonObject *
+vp_json_get_object (JsonObject * object, const gchar * camel)
+{
+  JsonNode *node = vp_json_get (object, camel);
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ?
+      json_node_get_object (node) : NULL;
+}
+
+JsonArray *
+vp_json_get_array (JsonObject * object, const gchar * camel)
+{
+  JsonNode *node = vp_json_get (object, camel);
+
+  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ?
+      json_node_get_array (node) : NULL;
+}
+
+const gchar *
+vp_json_get_string (JsonObject * object, const gchar * camel)
+{
+  JsonNode *node = vp_json_get (object, camel);
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node)
+      && json_node_get_value_type (node) == G_TYPE_STRING ?
+      json_node_get_string (node) : NULL;
+}
+
+gboolean
+vp_json_get_true (JsonObject * object, const gchar * camel)
+{
+  JsonNode *node = vp_json_get (object, camel);
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node)
+      && json_node_get_value_type (node) == G_TYPE_BOOLEAN
+      && json_node_get_boolean (node);
+}
+
+gboolean
+vp_json_get_int64 (JsonObject * object, const gchar * camel, gint64 * value)
+{
+  JsonNode *node = vp_json_get (object, camel);
+
+  return node != NULL && vp_json_node_get_int64 (node, value);
+}
+
+gboolean
+vp_json_parse_int64 (const gchar * text, gint64 * value)
+{
+  gint64 v;
+
+  if (text == NULL || !g_ascii_string_to_signed (text, 10, G_MININT64,
+          G_MAXINT64, &v, NULL))
+    return FALSE;
+  *value = v;
+  return TRUE;
+}
+
+gboolean
+vp_json_node_get_int64 (JsonNode * node, gint64 * value)
+{
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return FALSE;
+
+  switch (json_node_get_value_type (node)) {
+    case G_TYPE_INT64:
+      *value = json_node_get_int (node);
+      return TRUE;
+    case G_TYPE_DOUBLE:{
+      gdouble d = json_node_get_double (node);
+
+      /* 9.2e18 is the first double past G_MAXINT64. */
+      if (d != floor (d) || d < -9.2e18 || d > 9.2e18)
+        return FALSE;
+      *value = (gint64) d;
+      return TRUE;
+    }
+    case G_TYPE_STRING:
+      return vp_json_parse_int64 (json_node_get_string (node), value);
+    default:
+      return FALSE;
+  }
+}
+
+void
+vp_json_append_string (GString * out, const gchar * text)
+{
+  g_autofree gchar *valid = NULL;
+  const gchar *run, *p;
+
+  if (text == NULL)
+    text = "";
+  if (!g_utf8_validate (text, -1, NULL))
+    text = valid = g_utf8_make_valid (text, -1);
+
+  g_string_append_c (out, '"');
+  for (run = p = text; *p != '\0'; p++) {
+    guchar c = *p;
+
+    if (c >= 0x20 && c != '"' && c != '\\')
+      continue;
+
+    g_string_append_len (out, run, p - run);
+    run = p + 1;
+    switch (c) {
+      case '"':
+        g_string_append (out, "\\\"");
+        break;
+      case '\\':
+        g_string_append (out, "\\\\");
+        break;
+      case '\b':
+        g_string_append (out, "\\b");
+        break;
+      case '\f':
+        g_string_append (out, "\\f");
+        break;
+      case '\n':
+        g_string_append (out, "\\n");
+        break;
+      case '\r':
+        g_string_append (out, "\\r");
+        break;
+      case '\t':
+        g_string_append (out, "\\t");
+        break;
+      default:
+        g_string_append_printf (out, "\\u%04x", c);
+        break;
+    }
+  }
+  g_string_append_len (out, run, p - run);
+  g_string_append_c (out, '"');
+}
+
+void
+vp_json_append_double (GString * out, gdouble value)
+{
+  gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
+  gchar format[8];
+  gint precision;
+
+  /* JSON has no NaN or Infinity; JSON.stringify writes null. */
+  if (!isfinite (value)) {
+    g_string_append (out, "null");
+    return;
+  }
+  if (value == 0.0) {
+    g_string_append_c (out, '0');
+    return;
+  }
+
+  /* The shortest form that reads back as the same double, so 0.7 stays
+   * "0.7" instead of "0.69999999999999996". */
+  for (precision = 1; precision <= 17; precision++) {
+    g_snprintf (format, sizeof (format), "%%.%dg", precision);
+    g_ascii_formatd (buf, sizeof (buf), format, value);
+    if (g_ascii_strtod (buf, NULL) == value)
+      break;
+  }
+  g_string_append (out, buf);
+}
+
+void
+vp_json_append_node (GString * out, JsonNode * node)
+{
+  if (node == NULL) {
+    g_string_append (out, "null");
+    return;
+  }
+
+  switch (JSON_NODE_TYPE (node)) {
+    case JSON_NODE_OBJECT:{
+      JsonObjectIter iter;
+      const gchar *name;
+      JsonNode *member;
+      gboolean first = TRUE;
+
+      g_string_append_c (out, '{');
+      json_object_iter_init_ordered (&iter, json_node_get_object (node));
+      while (json_object_iter_next_ordered (&iter, &name, &member)) {
+        if (!first)
+          g_string_append_c (out, ',');
+        first = FALSE;
+        vp_json_append_string (out, name);
+        g_string_append_c (out, ':');
+        vp_json_append_node (out, member);
+      }
+      g_string_append_c (out, '}');
+      break;
+    }
+    case JSON_NODE_ARRAY:{
+      JsonArray *array = json_node_get_array (node);
+      guint i, n = json_array_get_length (array);
+
+      g_string_append_c (out, '[');
+      for (i = 0; i < n; i++) {
+        if (i > 0)
+          g_string_append_c (out, ',');
+        vp_json_append_node (out, json_array_get_element (array, i));
+      }
+      g_string_append_c (out, ']');
+      break;
+    }
+    case JSON_NODE_VALUE:
+      switch (json_node_get_value_type (node)) {
+        case G_TYPE_INT64:
+          g_string_append_printf (out, "%" G_GINT64_FORMAT,
+              json_node_get_int (node));
+          break;
+        case G_TYPE_DOUBLE:
+          vp_json_append_double (out, json_node_get_double (node));
+          break;
+        case G_TYPE_BOOLEAN:
+          g_string_append (out, json_node_get_boolean (node) ?
+              "true" : "false");
+          break;
+        case G_TYPE_STRING:
+          vp_json_append_string (out, json_node_get_string (node));
+          break;
+        default:
+          g_string_append (out, "null");
+          break;
+      }
+      break;
+    case JSON_NODE_NULL:
+    default:
+      g_string_append (out, "null");
+      break;
+  }
+}
+
+gchar *
+vp_json_to_compact (JsonNode * node)
+{
+  GString *out = g_string_new (NULL);
+
+  vp_json_append_node (out, node);
+  return g_string_free (out, FALSE);
+}
+
+JsonNode *
+vp_json_node_take_object (JsonObject * object)
+{
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_take_object (node, object);
+  return node;
+}
+
+JsonNode *
+vp_json_node_take_array (JsonArray * array)
+{
+  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+
+  json_node_take_array (node, array);
+  return node;
+}
+
+JsonNode *
+vp_json_deep_copy (JsonNode * node)
+{
+  JsonNode *copy;
+
+  if (node == NULL)
+    return NULL;
+
+  switch (JSON_NODE_TYPE (node)) {
+    case JSON_NODE_OBJECT:{
+      JsonObject *object = json_object_new ();
+      JsonObjectIter iter;
+      const gchar *name;
+      JsonNode *member;
+
+      json_object_iter_init_ordered (&iter, json_node_get_object (node));
+      while (json_object_iter_next_ordered (&iter, &name, &member))
+        json_object_set_member (object, name, vp_json_deep_copy (member));
+      return vp_json_node_take_object (object);
+    }
+    case JSON_NODE_ARRAY:{
+      JsonArray *array = json_node_get_array (node);
+      guint i, n = json_array_get_length (array);
+      JsonArray *array_copy = json_array_sized_new (n);
+
+      for (i = 0; i < n; i++)
+        json_array_add_element (array_copy,
+            vp_json_deep_copy (json_array_get_element (array, i)));
+      return vp_json_node_take_array (array_copy);
+    }
+    case JSON_NODE_VALUE:
+      /* json_node_copy() would share the JsonValue. */
+      copy = json_node_alloc ();
+      switch (json_node_get_value_type (node)) {
+        case G_TYPE_INT64:
+          return json_node_init_int (copy, json_node_get_int (node));
+        case G_TYPE_DOUBLE:
+          return json_node_init_double (copy, json_node_get_double (node));
+        case G_TYPE_BOOLEAN:
+          return json_node_init_boolean (copy, json_node_get_boolean (node));
+        case G_TYPE_STRING:
+          return json_node_init_string (copy, json_node_get_string (node));
+        default:
+          return json_node_init_null (copy);
+      }
+    case JSON_NODE_NULL:
+    default:
+      return json_node_init_null (json_node_alloc ());
+  }
+}
+
+gchar *
+vp_json_describe (JsonNode * node)
+{
+  g_autofree gchar *text = vp_json_to_compact (node);
+  const gsize max = 48;
+  const gchar *cut;
+
+  if (strlen (text) <= max)
+    return g_steal_pointer (&text);
+
+  /* Cut on a character boundary. */
+  cut = g_utf8_find_prev_char (text, text + max + 1);
+  return g_strdup_printf ("%.*s...", (gint) (cut - text), text);
+}
+
+/* Base64 */
+
+/* Entries hold the 6-bit value + 1; 0 (the default) is not base64.  Both
+ * alphabets: '+' and '-' are 62, '/' and '_' are 63. */
+#define B64_PAD 65              /* '=' */
+#define B64_SPACE 66            /* ' ', '\t', '\n', '\r' */
+
+static const guint8 b64_table[256] = {
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 66, 66, 0, 0, 66, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  66, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 63, 0, 63, 0, 64,
+  53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 0, 0, 0, 65, 0, 0,
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+  16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 0, 0, 0, 0, 64,
+  0, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41,
+  42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+/* Decodes into @out (at least length / 4 * 3 + 3 bytes) when not NULL.
+ * Returns the decoded size, or -1 when @text is not base64. */
+static gssize
+b64_decode (const gchar * text, gsize length, guint8 * out)
+{
+  const guchar *p = (const guchar *) text;
+  const guchar *end = p + length;
+  guint32 acc = 0;
+  guint bits = 0;
+  gsize symbols = 0, pad = 0, n = 0;
+
+  for (; p < end; p++) {
+    guint8 v = b64_table[*p];
+
+    if (v >= 1 && v <= 64) {
+      if (pad > 0)
+        return -1;
+      acc = (acc << 6) | (guint32) (v - 1);
+      bits += 6;
+      symbols++;
+      if (bits >= 8) {
+        bits -= 8;
+        if (out != NULL)
+          out[n] = (guint8) (acc >> bits);
+        n++;
+      }
+    } else if (v == B64_PAD) {
+      pad++;
+    } else if (v != B64_SPACE) {
+      return -1;
+    }
+  }
+
+  /* One symbol alone carries no byte; padding must complete a quantum. */
+  if (symbols % 4 == 1)
+    return -1;
+  if (pad > 0 && (pad > 2 || (symbols + pad) % 4 != 0))
+    return -1;
+
+  return n;
+}
+
+gboolean
+vp_base64_valid (const gchar * text, gsize length)
+{
+  return text != NULL && b64_decode (text, length, NULL) >= 0;
+}
+
+GBytes *
+vp_base64_decode (const gchar * text, gsize length)
+{
+  guint8 *out;
+  gssize n;
+
+  if (text == NULL)
+    return NULL;
+
+  out = g_malloc (length / 4 * 3 + 3);
+  n = b64_decode (text, length, out);
+  if (n < 0) {
+    g_free (out);
+    return NULL;
+  }
+  return g_bytes_new_take (out, n);
+}
+
+void
+vp_base64_append (GString * out, const guint8 * data, gsize length)
+{
+  gsize start = out->len;
+  gint state = 0, save = 0;
+  gsize n;
+
+  /* Encode straight into the string: no temporary copy on the hot path. */
+  g_string_set_size (out, start + (length / 3 + 1) * 4 + 4);
+  n = g_base64_encode_step (data, length, FALSE, out->str + start,
+      &state, &save);
+  n += g_base64_encode_close (FALSE, out->str + start + n, &state, &save);
+  g_string_truncate (out, start + n);
+}
