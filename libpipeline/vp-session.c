@@ -25,6 +25,7 @@
 #include "vp-emulator.h"
 #include "vp-enum-types.h"
 #include "vp-net-thread.h"
+#include "vp-tool-runner.h"
 
 #include <libsoup/soup.h>
 #include <string.h>
@@ -58,7 +59,8 @@ struct _VpLiveSession
   guint64 pending_audio_us;     /* audio in outgoing, in microseconds */
   gboolean flush_scheduled;
   gboolean close_requested;
-  GHashTable *pending_calls;    /* id → name, calls not answered yet */
+  GHashTable *pending_calls;    /* id → PendingCall: not answered yet */
+  VpTools *tools;               /* declared tools and their handlers */
   VpUsage usage;
   VpUsageMetadata last_report;
   gchar *resume_handle;
@@ -82,13 +84,41 @@ typedef struct
   gchar *json;
   guint64 audio_us;             /* audio duration, 0 for other messages */
   gboolean wants_reply;         /* the service owes a reply to it */
+  /* a tool response: reported by "tool-result" once sent */
+  gchar *tool_id;
+  gchar *tool_name;
+  gchar *tool_response;
 } Outgoing;
 
 static void
 outgoing_free (Outgoing * item)
 {
   g_free (item->json);
+  g_free (item->tool_id);
+  g_free (item->tool_name);
+  g_free (item->tool_response);
   g_free (item);
+}
+
+/* A tool call the service waits for. */
+typedef struct
+{
+  gchar *name;
+  const VpTool *tool;           /* NULL when not declared in the tools */
+  GCancellable *cancellable;    /* stops a running handler */
+  GSource *timeout;             /* the application's deadline */
+} PendingCall;
+
+static void
+pending_call_free (PendingCall * call)
+{
+  if (call->timeout != NULL) {
+    g_source_destroy (call->timeout);
+    g_source_unref (call->timeout);
+  }
+  g_clear_object (&call->cancellable);
+  g_free (call->name);
+  g_free (call);
 }
 
 enum
@@ -120,7 +150,10 @@ enum
   SIGNAL_TURN_COMPLETE,
   SIGNAL_INTERRUPTED,
   SIGNAL_TOOL_CALL,
+  SIGNAL_TOOL_STARTED,
+  SIGNAL_TOOL_RESULT,
   SIGNAL_TOOL_CALL_CANCELLED,
+  SIGNAL_END_CALL,
   SIGNAL_GO_AWAY,
   SIGNAL_RESUMPTION_UPDATE,
   SIGNAL_USAGE,
@@ -256,12 +289,35 @@ teardown_connection (VpLiveSession * self)
 }
 
 static void
+cancel_pending_calls (VpLiveSession * self)
+{
+  GHashTableIter iter;
+  PendingCall *call;
+  GHashTable *calls;
+
+  g_mutex_lock (&self->lock);
+  calls = g_steal_pointer (&self->pending_calls);
+  self->pending_calls = g_hash_table_new_full (g_str_hash, g_str_equal,
+      g_free, (GDestroyNotify) pending_call_free);
+  g_mutex_unlock (&self->lock);
+
+  g_hash_table_iter_init (&iter, calls);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) & call)) {
+    if (call->cancellable != NULL)
+      g_cancellable_cancel (call->cancellable);
+  }
+  g_hash_table_unref (calls);
+}
+
+static void
 finish_closed (VpLiveSession * self, gushort code, const gchar * reason)
 {
   gboolean release = self->holds_connection_ref;
 
   self->holds_connection_ref = FALSE;
   teardown_connection (self);
+  /* The session is over: running handlers stop, deadlines go. */
+  cancel_pending_calls (self);
   set_state (self, VP_SESSION_STATE_CLOSED);
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0, (gint) code, reason);
   if (release)
@@ -293,40 +349,191 @@ fail (VpLiveSession * self, GError * error)
 
 /* Incoming [N] */
 
-static void
-emit_tool_calls (VpLiveSession * self, GPtrArray * calls)
+/* Tool calls.  Each call ends exactly once: answered (by its handler, by
+ * the application, or with an error at its deadline) or cancelled. */
+
+static gboolean deliver_tool_response (VpLiveSession * self,
+    const gchar * id, JsonNode * response, GError ** error);
+
+static JsonNode *
+error_node (const gchar * message)
 {
-  guint i;
+  JsonObject *object = json_object_new ();
+  JsonNode *node;
 
-  g_mutex_lock (&self->lock);
-  for (i = 0; i < calls->len; i++) {
-    VpFunctionCall *call = g_ptr_array_index (calls, i);
-    g_hash_table_replace (self->pending_calls, g_strdup (call->id),
-        g_strdup (call->name));
+  json_object_set_string_member (object, "error", message);
+  node = json_node_init_object (json_node_alloc (), object);
+  json_object_unref (object);
+  return node;
+}
+
+typedef struct
+{
+  VpLiveSession *self;
+  gchar *id;
+} CallRef;
+
+static void
+call_ref_free (CallRef * ref)
+{
+  g_object_unref (ref->self);
+  g_free (ref->id);
+  g_free (ref);
+}
+
+static CallRef *
+call_ref_new (VpLiveSession * self, const gchar * id)
+{
+  CallRef *ref = g_new0 (CallRef, 1);
+
+  ref->self = g_object_ref (self);
+  ref->id = g_strdup (id);
+  return ref;
+}
+
+static gboolean
+on_app_deadline (gpointer user_data)
+{
+  CallRef *ref = user_data;
+  g_autoptr (JsonNode) response = NULL;
+  g_autofree gchar *message = NULL;
+  guint timeout_ms = VP_TOOL_DEFAULT_TIMEOUT_MS;
+  PendingCall *call;
+
+  g_mutex_lock (&ref->self->lock);
+  call = g_hash_table_lookup (ref->self->pending_calls, ref->id);
+  if (call != NULL && call->tool != NULL)
+    timeout_ms = call->tool->timeout_ms;
+  if (call != NULL)
+    g_clear_pointer (&call->timeout, g_source_unref);
+  g_mutex_unlock (&ref->self->lock);
+
+  if (call == NULL)
+    return G_SOURCE_REMOVE;
+
+  g_warning ("Voxpipe: nobody answered tool call %s within %u ms; the model "
+      "gets an error. Answer tool calls with tool-response, or give the tool "
+      "a handler.", ref->id, timeout_ms);
+  message = g_strdup_printf ("The application did not answer within %u ms.",
+      timeout_ms);
+  response = error_node (message);
+  deliver_tool_response (ref->self, ref->id, response, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_handler_done (GObject * source, GAsyncResult * result, gpointer user_data)
+{
+  CallRef *ref = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *json = vp_tool_run_finish (result, &error);
+
+  if (json != NULL) {
+    g_autoptr (JsonNode) node = json_from_string (json, NULL);
+    if (node != NULL)
+      deliver_tool_response (ref->self, ref->id, node, NULL);
   }
-  g_mutex_unlock (&self->lock);
+  /* Cancelled: the call was already reported cancelled; nothing to send. */
+  call_ref_free (ref);
+}
 
-  for (i = 0; i < calls->len; i++) {
-    VpFunctionCall *call = g_ptr_array_index (calls, i);
-    g_signal_emit (self, signals[SIGNAL_TOOL_CALL], 0, call->id, call->name,
-        call->args_json);
+static const gchar *
+handler_name (const VpTool * tool)
+{
+  switch (tool ? tool->handler : VP_TOOL_HANDLER_APP) {
+    case VP_TOOL_HANDLER_HTTP:
+      return "http";
+    case VP_TOOL_HANDLER_EXEC:
+      return "exec";
+    case VP_TOOL_HANDLER_RESULT:
+      return "result";
+    case VP_TOOL_HANDLER_BUILTIN:
+      return "builtin";
+    case VP_TOOL_HANDLER_APP:
+    default:
+      return "app";
   }
 }
 
 static void
-emit_cancellations (VpLiveSession * self, gchar ** ids)
+start_tool_calls (VpLiveSession * self, GPtrArray * calls)
+{
+  GMainContext *context = vp_net_thread_get_context (self->net);
+  guint i;
+
+  for (i = 0; i < calls->len; i++) {
+    VpFunctionCall *fc = g_ptr_array_index (calls, i);
+    PendingCall *call = g_new0 (PendingCall, 1);
+    gboolean by_app;
+
+    call->name = g_strdup (fc->name);
+    g_mutex_lock (&self->lock);
+    call->tool = vp_tools_lookup (self->tools, fc->name);
+    by_app = call->tool == NULL || call->tool->handler == VP_TOOL_HANDLER_APP;
+    if (by_app) {
+      call->timeout = g_timeout_source_new (call->tool ?
+          call->tool->timeout_ms : VP_TOOL_DEFAULT_TIMEOUT_MS);
+      g_source_set_callback (call->timeout, on_app_deadline,
+          call_ref_new (self, fc->id), (GDestroyNotify) call_ref_free);
+      g_source_set_static_name (call->timeout, "voxpipe-tool-deadline");
+      g_source_attach (call->timeout, context);
+    } else {
+      call->cancellable = g_cancellable_new ();
+    }
+    g_hash_table_replace (self->pending_calls, g_strdup (fc->id), call);
+    g_mutex_unlock (&self->lock);
+
+    g_signal_emit (self, signals[SIGNAL_TOOL_STARTED], 0, fc->id, fc->name,
+        fc->args_json, handler_name (call->tool));
+  }
+
+  /* Handlers start together: parallel calls run concurrently. */
+  for (i = 0; i < calls->len; i++) {
+    VpFunctionCall *fc = g_ptr_array_index (calls, i);
+    const VpTool *tool = NULL;
+    GCancellable *cancellable = NULL;
+    PendingCall *call;
+
+    g_mutex_lock (&self->lock);
+    call = g_hash_table_lookup (self->pending_calls, fc->id);
+    if (call != NULL && call->cancellable != NULL) {
+      tool = call->tool;
+      cancellable = g_object_ref (call->cancellable);
+    }
+    g_mutex_unlock (&self->lock);
+
+    if (tool != NULL) {
+      vp_tool_run_async (tool, fc->args_json,
+          vp_net_thread_get_soup_session (self->net), cancellable,
+          on_handler_done, call_ref_new (self, fc->id));
+      g_object_unref (cancellable);
+    } else if (call != NULL) {
+      g_signal_emit (self, signals[SIGNAL_TOOL_CALL], 0, fc->id, fc->name,
+          fc->args_json);
+    }
+  }
+}
+
+static void
+cancel_tool_calls (VpLiveSession * self, gchar ** ids)
 {
   guint i;
 
   for (i = 0; ids[i] != NULL; i++) {
-    gboolean was_pending;
+    PendingCall *call = NULL;
 
     g_mutex_lock (&self->lock);
-    was_pending = g_hash_table_remove (self->pending_calls, ids[i]);
+    g_hash_table_steal_extended (self->pending_calls, ids[i], NULL,
+        (gpointer *) & call);
     g_mutex_unlock (&self->lock);
 
-    if (was_pending)
-      g_signal_emit (self, signals[SIGNAL_TOOL_CALL_CANCELLED], 0, ids[i]);
+    if (call == NULL)
+      continue;
+    /* Stop the handler for real; its late result is dropped. */
+    if (call->cancellable != NULL)
+      g_cancellable_cancel (call->cancellable);
+    pending_call_free (call);
+    g_signal_emit (self, signals[SIGNAL_TOOL_CALL_CANCELLED], 0, ids[i]);
   }
 }
 
@@ -395,7 +602,7 @@ dispatch (VpLiveSession * self, VpServerMessage * msg)
   }
 
   if (msg->cancelled_ids != NULL)
-    emit_cancellations (self, msg->cancelled_ids);
+    cancel_tool_calls (self, msg->cancelled_ids);
 
   if (msg->has_usage)
     handle_usage (self, &msg->usage);
@@ -409,7 +616,7 @@ dispatch (VpLiveSession * self, VpServerMessage * msg)
   if (msg->function_calls != NULL && msg->function_calls->len > 0) {
     /* The model now waits for us, not the other way round. */
     self->expecting_reply = FALSE;
-    emit_tool_calls (self, msg->function_calls);
+    start_tool_calls (self, msg->function_calls);
   }
 
   if (msg->has_resumption_update) {
@@ -537,6 +744,9 @@ flush_outgoing (gpointer data)
         self->expecting_reply = TRUE;
         update_response_timeout (self);
       }
+      if (item->tool_id != NULL)
+        g_signal_emit (self, signals[SIGNAL_TOOL_RESULT], 0, item->tool_id,
+            item->tool_name, item->tool_response);
     }
     outgoing_free (item);
   }
@@ -561,15 +771,10 @@ schedule_flush (VpLiveSession * self)
 /* Takes @json.  Audio (@audio_us > 0) is what may be dropped, oldest
  * first, when too much piles up while not connected. */
 static void
-enqueue (VpLiveSession * self, gchar * json, guint64 audio_us,
-    gboolean wants_reply)
+enqueue_item (VpLiveSession * self, Outgoing * item)
 {
-  Outgoing *item = g_new0 (Outgoing, 1);
+  guint64 audio_us = item->audio_us;
   gboolean warn = FALSE, closed;
-
-  item->json = json;
-  item->audio_us = audio_us;
-  item->wants_reply = wants_reply;
 
   g_mutex_lock (&self->lock);
   closed = self->state == VP_SESSION_STATE_CLOSED || self->close_requested;
@@ -605,6 +810,18 @@ enqueue (VpLiveSession * self, gchar * json, guint64 audio_us,
         "the connection; dropping the oldest.", self,
         MAX_PENDING_AUDIO_MS / 1000);
   schedule_flush (self);
+}
+
+static void
+enqueue (VpLiveSession * self, gchar * json, guint64 audio_us,
+    gboolean wants_reply)
+{
+  Outgoing *item = g_new0 (Outgoing, 1);
+
+  item->json = json;
+  item->audio_us = audio_us;
+  item->wants_reply = wants_reply;
+  enqueue_item (self, item);
 }
 
 void
@@ -674,16 +891,65 @@ vp_live_session_send_audio_stream_end (VpLiveSession * self)
   enqueue (self, vp_protocol_build_audio_stream_end (), 0, FALSE);
 }
 
+/* Sends the one answer of call @id; FALSE if it is not pending. */
+static gboolean
+deliver_tool_response (VpLiveSession * self, const gchar * id,
+    JsonNode * response, GError ** error)
+{
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
+  VpFunctionResponse wire = { 0, };
+  PendingCall *call = NULL;
+  gboolean end_call, non_blocking;
+  Outgoing *item;
+
+  g_mutex_lock (&self->lock);
+  g_hash_table_steal_extended (self->pending_calls, id, NULL,
+      (gpointer *) & call);
+  non_blocking = vp_model_supports_non_blocking (self->setup->model);
+  g_mutex_unlock (&self->lock);
+
+  if (call == NULL) {
+    g_set_error (&local_error, VP_ERROR, VP_ERROR_SETTINGS,
+        "Tool call %s is not pending: it was already answered, cancelled, "
+        "or never made. The response was dropped.", id);
+    g_debug ("%s", local_error->message);
+    g_propagate_error (error, g_steal_pointer (&local_error));
+    return FALSE;
+  }
+
+  wire.id = (gchar *) id;
+  wire.name = call->name;
+  wire.response = response;
+  if (non_blocking && call->tool != NULL)
+    wire.scheduling = call->tool->scheduling;
+  end_call = call->tool != NULL
+      && call->tool->handler == VP_TOOL_HANDLER_BUILTIN
+      && g_strcmp0 (call->tool->builtin, "end-call") == 0;
+
+  item = g_new0 (Outgoing, 1);
+  item->json = vp_protocol_build_tool_response (&wire, 1);
+  item->wants_reply = TRUE;
+  item->tool_id = g_strdup (id);
+  item->tool_name = g_strdup (call->name);
+  json_generator_set_root (generator, response);
+  item->tool_response = json_generator_to_data (generator, NULL);
+  pending_call_free (call);
+
+  enqueue_item (self, item);
+  if (end_call)
+    g_signal_emit (self, signals[SIGNAL_END_CALL], 0);
+  return TRUE;
+}
+
 gboolean
 vp_live_session_send_tool_response (VpLiveSession * self, const gchar * id,
     const gchar * response_json, GError ** error)
 {
   g_autoptr (JsonParser) parser = NULL;
   g_autoptr (GError) parse_error = NULL;
-  g_autofree gchar *name = NULL;
-  VpFunctionResponse response = { 0, };
+  g_autoptr (JsonNode) response = NULL;
   JsonNode *root;
-  gchar *json;
 
   g_return_val_if_fail (VP_IS_LIVE_SESSION (self), FALSE);
   g_return_val_if_fail (id != NULL, FALSE);
@@ -691,7 +957,7 @@ vp_live_session_send_tool_response (VpLiveSession * self, const gchar * id,
   parser = json_parser_new_immutable ();
   if (response_json == NULL
       || !json_parser_load_from_data (parser, response_json, -1,
-          &parse_error)) {
+          &parse_error) || json_parser_get_root (parser) == NULL) {
     g_set_error (error, VP_ERROR, VP_ERROR_SETTINGS,
         "The response to tool call %s is not valid JSON (%s). Answer with a "
         "JSON object such as {\"output\": {…}} or {\"error\": \"…\"}.", id,
@@ -699,36 +965,29 @@ vp_live_session_send_tool_response (VpLiveSession * self, const gchar * id,
     return FALSE;
   }
 
-  g_mutex_lock (&self->lock);
-  g_hash_table_steal_extended (self->pending_calls, id, NULL,
-      (gpointer *) & name);
-  g_mutex_unlock (&self->lock);
-
-  if (name == NULL) {
-    g_set_error (error, VP_ERROR, VP_ERROR_SETTINGS,
-        "Tool call %s is not pending: it was already answered, cancelled, "
-        "or never made. The response was dropped.", id);
-    return FALSE;
-  }
-
   root = json_parser_get_root (parser);
   if (JSON_NODE_HOLDS_OBJECT (root)
       && (json_object_has_member (json_node_get_object (root), "output")
           || json_object_has_member (json_node_get_object (root), "error"))) {
-    response.response = json_node_ref (root);
+    response = json_node_ref (root);
   } else {
     JsonObject *wrap = json_object_new ();
     json_object_set_member (wrap, "output", json_node_ref (root));
-    response.response = json_node_init_object (json_node_alloc (), wrap);
+    response = json_node_init_object (json_node_alloc (), wrap);
     json_object_unref (wrap);
   }
-  response.id = (gchar *) id;
-  response.name = name;
+  return deliver_tool_response (self, id, response, error);
+}
 
-  json = vp_protocol_build_tool_response (&response, 1);
-  json_node_unref (response.response);
-  enqueue (self, json, 0, TRUE);
-  return TRUE;
+void
+vp_live_session_set_tools (VpLiveSession * self, VpTools * tools)
+{
+  g_return_if_fail (VP_IS_LIVE_SESSION (self));
+
+  g_mutex_lock (&self->lock);
+  vp_tools_free (self->tools);
+  self->tools = tools;
+  g_mutex_unlock (&self->lock);
 }
 
 /* Connecting [N] */
@@ -1223,6 +1482,7 @@ vp_live_session_finalize (GObject * object)
 
   g_queue_clear_full (&self->outgoing, (GDestroyNotify) outgoing_free);
   g_hash_table_unref (self->pending_calls);
+  vp_tools_free (self->tools);
   g_free (self->endpoint);
   g_free (self->api_key);
   g_free (self->api_version);
@@ -1247,7 +1507,7 @@ vp_live_session_init (VpLiveSession * self)
   self->setup = vp_setup_config_new ();
   self->setup->model = g_strdup (VP_DEFAULT_MODEL);
   self->pending_calls = g_hash_table_new_full (g_str_hash, g_str_equal,
-      g_free, g_free);
+      g_free, (GDestroyNotify) pending_call_free);
   self->net = vp_net_thread_ref ();
 }
 
@@ -1362,13 +1622,49 @@ vp_live_session_class_init (VpLiveSessionClass * klass)
       G_TYPE_NONE, 0);
   /**
    * VpLiveSession::tool-call:
-   * @id: call id, to pass to vp_live_session_send_tool_response()
+   * @id: call id, to pass to vp_live_session_send_tool_response() before
+   *   the tool's timeout (else the model gets an error)
    * @name: function name
    * @args: arguments as a JSON object
    */
   signals[SIGNAL_TOOL_CALL] = g_signal_new ("tool-call",
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
       G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
+  /**
+   * VpLiveSession::tool-started:
+   * @id: call id
+   * @name: function name
+   * @args: arguments as a JSON object
+   * @handler: who answers: "app" (then "tool-call" follows), "http",
+   *   "exec", "result" or "builtin"
+   *
+   * Every tool call, whoever answers it.
+   */
+  signals[SIGNAL_TOOL_STARTED] = g_signal_new ("tool-started",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 4, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING,
+      G_TYPE_STRING);
+  /**
+   * VpLiveSession::tool-result:
+   * @id: call id
+   * @name: function name
+   * @response: the response sent to the model, JSON ({"output": …} or
+   *   {"error": …})
+   *
+   * A call was answered and the answer is on its way to the service.
+   */
+  signals[SIGNAL_TOOL_RESULT] = g_signal_new ("tool-result",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
+  /**
+   * VpLiveSession::end-call:
+   *
+   * The model called the builtin end-call tool: finish playing its
+   * goodbye, then stop.
+   */
+  signals[SIGNAL_END_CALL] = g_signal_new ("end-call",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 0);
   /**
    * VpLiveSession::tool-call-cancelled:
    * @id: a pending call the service cancelled (barge-in); its result,

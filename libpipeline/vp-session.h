@@ -8,6 +8,7 @@
 #include <glib-object.h>
 #include "vp-protocol.h"
 #include "vp-usage.h"
+#include "vp-tools.h"
 
 G_BEGIN_DECLS
 
@@ -59,6 +60,16 @@ void vp_live_session_set_setup (VpLiveSession * self,
     const VpSetupConfig * config);
 /* Returns: (transfer full): a copy of the setup configuration. */
 VpSetupConfig *vp_live_session_dup_setup (VpLiveSession * self);
+
+/**
+ * vp_live_session_set_tools:
+ * @tools: (transfer full) (nullable): declared tools and their handlers
+ *
+ * Calls to tools with a handler are answered by it; the others are
+ * emitted as "tool-call" and must be answered by the application within
+ * the tool's timeout.  Does not change setup.tools (see vp_tools_to_wire()).
+ */
+void vp_live_session_set_tools (VpLiveSession * self, VpTools * tools);
 
 /* Starts connecting.  Progress and failure come as signals ("state-changed",
  * "setup-complete", "error"). */

@@ -1,0 +1,326 @@
+/* Voxpipe
+ * Copyright (C) 2026 Voxpipe contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/* Runs one declared tool handler (http, exec, result, builtin) without
+ * blocking: on the thread-default main context of the caller, which for
+ * sessions is the network thread.  Whatever happens, the result is a
+ * response for the model: failures become {"error": "…"}, so a call is
+ * never left unanswered.  Only cancellation yields no response. */
+
+#include "config.h"
+
+#include "vp-tool-runner.h"
+
+#include <string.h>
+
+typedef struct
+{
+  const VpTool *tool;           /* owned by the session's VpTools */
+  gchar *args_json;
+  GCancellable *cancellable;    /* ours: cancelled by the caller or the timeout */
+  gulong cancel_id;
+  GCancellable *caller_cancellable;
+  GSource *timeout;
+  gboolean timed_out;
+  GSubprocess *process;
+} RunData;
+
+static void
+run_data_free (RunData * data)
+{
+  if (data->timeout != NULL) {
+    g_source_destroy (data->timeout);
+    g_source_unref (data->timeout);
+  }
+  if (data->caller_cancellable != NULL) {
+    g_cancellable_disconnect (data->caller_cancellable, data->cancel_id);
+    g_object_unref (data->caller_cancellable);
+  }
+  g_clear_object (&data->cancellable);
+  g_clear_object (&data->process);
+  g_free (data->args_json);
+  g_free (data);
+}
+
+static gchar *error_response (const gchar * format, ...) G_GNUC_PRINTF (1,
+    2);
+
+static gchar *
+error_response (const gchar * format, ...)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree gchar *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "error");
+  json_builder_add_string_value (builder, message);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  return json_generator_to_data (generator, NULL);
+}
+
+/* A handler's JSON answer becomes the response: {"output": …} and
+ * {"error": …} as they are, anything else as the output. */
+static gchar *
+response_from_json (const gchar * text, gsize length, const gchar * what)
+{
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
+  g_autoptr (GError) error = NULL;
+  JsonNode *root;
+  JsonObject *wrap;
+  JsonNode *wrapped;
+  gchar *json;
+
+  if (!json_parser_load_from_data (parser, text, length, &error)
+      || json_parser_get_root (parser) == NULL)
+    return error_response ("%s did not answer JSON: %s", what,
+        error ? error->message : "empty answer");
+
+  root = json_parser_get_root (parser);
+  if (JSON_NODE_HOLDS_OBJECT (root)
+      && (json_object_has_member (json_node_get_object (root), "output")
+          || json_object_has_member (json_node_get_object (root), "error"))) {
+    json_generator_set_root (generator, root);
+    return json_generator_to_data (generator, NULL);
+  }
+
+  wrap = json_object_new ();
+  json_object_set_member (wrap, "output", json_node_copy (root));
+  wrapped = json_node_init_object (json_node_alloc (), wrap);
+  json_generator_set_root (generator, wrapped);
+  json = json_generator_to_data (generator, NULL);
+  json_node_unref (wrapped);
+  json_object_unref (wrap);
+  return json;
+}
+
+static void
+return_response (GTask * task, gchar * response)
+{
+  RunData *data = g_task_get_task_data (task);
+
+  if (g_cancellable_is_cancelled (data->cancellable) && !data->timed_out) {
+    g_free (response);
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+        "The tool call %s was cancelled.", data->tool->name);
+  } else {
+    g_task_return_pointer (task, response, g_free);
+  }
+}
+
+static gchar *
+timeout_response (RunData * data)
+{
+  return error_response ("The tool %s did not finish within %u ms and was "
+      "stopped.", data->tool->name, data->tool->timeout_ms);
+}
+
+/* http */
+
+static void
+on_http_done (GObject * source, GAsyncResult * result, gpointer user_data)
+{
+  GTask *task = user_data;
+  RunData *data = g_task_get_task_data (task);
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION
+      (source), result);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) body = NULL;
+  guint status;
+
+  body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
+      &error);
+  if (data->timed_out) {
+    return_response (task, timeout_response (data));
+  } else if (body == NULL) {
+    return_response (task, error_response ("The tool %s could not reach %s: "
+            "%s", data->tool->name, data->tool->url, error->message));
+  } else if ((status = soup_message_get_status (msg)) < 200 || status > 299) {
+    return_response (task, error_response ("The tool %s failed: %s answered "
+            "HTTP %u %s.", data->tool->name, data->tool->url, status,
+            soup_message_get_reason_phrase (msg)));
+  } else {
+    gsize size;
+    const gchar *text = g_bytes_get_data (body, &size);
+    g_autofree gchar *what = g_strdup_printf ("The tool %s (%s)",
+        data->tool->name, data->tool->url);
+    return_response (task, response_from_json (text, size, what));
+  }
+  g_object_unref (task);
+}
+
+static void
+run_http (GTask * task, SoupSession * soup)
+{
+  RunData *data = g_task_get_task_data (task);
+  g_autoptr (GBytes) body = g_bytes_new (data->args_json,
+      strlen (data->args_json));
+  SoupMessage *msg = soup_message_new (SOUP_METHOD_POST, data->tool->url);
+
+  if (msg == NULL) {
+    return_response (task, error_response ("The tool %s has an invalid url "
+            "%s.", data->tool->name, data->tool->url));
+    g_object_unref (task);
+    return;
+  }
+  soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  soup_session_send_and_read_async (soup, msg, G_PRIORITY_DEFAULT,
+      data->cancellable, on_http_done, task);
+  g_object_unref (msg);
+}
+
+/* exec: an argv, never a shell; args JSON on stdin, JSON on stdout. */
+
+static void
+on_exec_done (GObject * source, GAsyncResult * result, gpointer user_data)
+{
+  GTask *task = user_data;
+  RunData *data = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+
+  if (!g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result,
+          &out, &err, &error)) {
+    g_subprocess_force_exit (data->process);
+    if (data->timed_out)
+      return_response (task, timeout_response (data));
+    else
+      return_response (task, error_response ("The tool %s (%s) failed: %s",
+              data->tool->name, data->tool->argv[0], error->message));
+    g_object_unref (task);
+    return;
+  }
+
+  if (data->timed_out) {
+    return_response (task, timeout_response (data));
+  } else if (!g_subprocess_get_successful (data->process)) {
+    return_response (task, error_response ("The tool %s (%s) exited with "
+            "status %d: %.200s", data->tool->name, data->tool->argv[0],
+            g_subprocess_get_if_exited (data->process) ?
+            g_subprocess_get_exit_status (data->process) : -1,
+            err ? g_strstrip (err) : ""));
+  } else {
+    g_autofree gchar *what = g_strdup_printf ("The tool %s (%s)",
+        data->tool->name, data->tool->argv[0]);
+    return_response (task, response_from_json (out ? out : "", out ?
+            strlen (out) : 0, what));
+  }
+  g_object_unref (task);
+}
+
+static void
+run_exec (GTask * task)
+{
+  RunData *data = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+
+  data->process = g_subprocess_newv ((const gchar * const *) data->tool->argv,
+      G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+      G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  if (data->process == NULL) {
+    return_response (task, error_response ("The tool %s could not start %s: "
+            "%s", data->tool->name, data->tool->argv[0], error->message));
+    g_object_unref (task);
+    return;
+  }
+  g_subprocess_communicate_utf8_async (data->process, data->args_json,
+      data->cancellable, on_exec_done, task);
+}
+
+static gboolean
+on_timeout (gpointer user_data)
+{
+  RunData *data = user_data;
+
+  data->timed_out = TRUE;
+  if (data->process != NULL)
+    g_subprocess_force_exit (data->process);
+  g_cancellable_cancel (data->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_caller_cancelled (GCancellable * cancellable, gpointer user_data)
+{
+  RunData *data = user_data;
+
+  /* The call was cancelled: the process must really stop. */
+  if (data->process != NULL)
+    g_subprocess_force_exit (data->process);
+  g_cancellable_cancel (data->cancellable);
+}
+
+void
+vp_tool_run_async (const VpTool * tool, const gchar * args_json,
+    SoupSession * soup, GCancellable * cancellable,
+    GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, NULL, callback, user_data);
+  RunData *data = g_new0 (RunData, 1);
+
+  data->tool = tool;
+  data->args_json = g_strdup (args_json ? args_json : "{}");
+  data->cancellable = g_cancellable_new ();
+  g_task_set_task_data (task, data, (GDestroyNotify) run_data_free);
+  g_task_set_source_tag (task, vp_tool_run_async);
+
+  if (cancellable != NULL) {
+    data->caller_cancellable = g_object_ref (cancellable);
+    data->cancel_id = g_cancellable_connect (cancellable,
+        G_CALLBACK (on_caller_cancelled), data, NULL);
+  }
+
+  switch (tool->handler) {
+    case VP_TOOL_HANDLER_RESULT:{
+      g_autoptr (JsonGenerator) generator = json_generator_new ();
+      g_autofree gchar *text = NULL;
+      json_generator_set_root (generator, tool->result);
+      text = json_generator_to_data (generator, NULL);
+      return_response (task, response_from_json (text, strlen (text),
+              tool->name));
+      g_object_unref (task);
+      return;
+    }
+    case VP_TOOL_HANDLER_BUILTIN:
+      return_response (task, g_strdup ("{\"output\":{\"ok\":true}}"));
+      g_object_unref (task);
+      return;
+    case VP_TOOL_HANDLER_HTTP:
+    case VP_TOOL_HANDLER_EXEC:
+      data->timeout = g_timeout_source_new (tool->timeout_ms);
+      g_source_set_callback (data->timeout, on_timeout, data, NULL);
+      g_source_set_static_name (data->timeout, "voxpipe-tool-timeout");
+      g_source_attach (data->timeout, g_main_context_get_thread_default ());
+      if (tool->handler == VP_TOOL_HANDLER_HTTP)
+        run_http (task, soup);
+      else
+        run_exec (task);
+      return;
+    case VP_TOOL_HANDLER_APP:
+    default:
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+          "The tool %s has no handler; the application answers it.",
+          tool->name);
+      g_object_unref (task);
+      return;
+  }
+}
+
+gchar *
+vp_tool_run_finish (GAsyncResult * result, GError ** error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
