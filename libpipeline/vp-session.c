@@ -37,6 +37,15 @@
 #define MAX_PENDING_AUDIO_MS 60000
 /* Largest server frame we take; the service stays well under 1 MiB. */
 #define MAX_INCOMING_PAYLOAD (16 * 1024 * 1024)
+/* Reconnection after a transient failure: capped exponential backoff. */
+#define RECONNECT_FIRST_DELAY_MS 250
+#define RECONNECT_MAX_DELAY_MS 8000
+#define RECONNECT_MAX_ATTEMPTS 8
+/* On goAway, switch connections this long before the service's deadline
+ * at the latest, if no turn boundary came first. */
+#define ROLLOVER_MARGIN_MS 1000
+/* How long to wait for the old socket's close handshake on a rollover. */
+#define ROLLOVER_CLOSE_WAIT_MS 2000
 
 struct _VpLiveSession
 {
@@ -51,6 +60,7 @@ struct _VpLiveSession
   gchar *scenario;
   guint connect_timeout_ms;
   guint response_timeout_ms;
+  gboolean reconnect;
   VpSetupConfig *setup;
 
   /* state [L] */
@@ -76,6 +86,16 @@ struct _VpLiveSession
   gboolean expecting_reply;     /* the service owes us a response */
   gboolean failed;              /* an error was already reported */
   gboolean holds_connection_ref;        /* a reference for the connection's life */
+  gchar *url;                   /* resolved endpoint (the emulator's for "local") */
+  gchar *key;                   /* resolved API key; never logged */
+  gboolean was_ready;           /* a connection got setupComplete once */
+  gboolean setup_complete_resumed;      /* this connection's setup had a handle */
+  guint attempt;                /* reconnection attempts since the last success */
+  GSource *reconnect_source;    /* the next attempt, after backoff */
+  gboolean rollover_pending;    /* goAway came: switch at the turn boundary */
+  GSource *rollover_source;     /* … or at this deadline */
+  SoupWebsocketConnection *old_ws;      /* closing, before the next connection */
+  GSource *old_ws_wait;
 };
 
 /* A queued client message. */
@@ -133,6 +153,7 @@ enum
   PROP_SYSTEM_INSTRUCTION,
   PROP_CONNECT_TIMEOUT,
   PROP_RESPONSE_TIMEOUT,
+  PROP_RECONNECT,
   PROP_STATE,
   PROP_RESUME_HANDLE,
   N_PROPS
@@ -162,6 +183,7 @@ enum
   SIGNAL_WARNING,
   SIGNAL_ERROR,
   SIGNAL_CLOSED,
+  SIGNAL_RECONNECTED,
   N_SIGNALS
 };
 
@@ -174,6 +196,8 @@ G_DEFINE_FINAL_TYPE (VpLiveSession, vp_live_session, G_TYPE_OBJECT);
 
 static void schedule_flush (VpLiveSession * self);
 static void fail (VpLiveSession * self, GError * error);
+static void connection_lost (VpLiveSession * self, GError * error);
+static void open_connection (VpLiveSession * self);
 
 /* State */
 
@@ -223,11 +247,11 @@ on_timeout (gpointer data)
         self->connect_timeout_ms);
   else
     error = g_error_new (VP_ERROR, VP_ERROR_TIMEOUT,
-        "The service went silent for %u ms while a reply was due. The "
-        "connection is stalled; reconnect (raise response-timeout if the "
-        "model is slow).", self->response_timeout_ms);
+        "The service went silent for %u ms while a reply was due: the "
+        "connection stalled. Raise response-timeout if the model is that "
+        "slow.", self->response_timeout_ms);
 
-  fail (self, error);
+  connection_lost (self, error);
   return G_SOURCE_REMOVE;
 }
 
@@ -267,9 +291,35 @@ update_response_timeout (VpLiveSession * self)
 /* Closing [N] */
 
 static void
+clear_source (GSource ** source)
+{
+  if (*source != NULL) {
+    g_source_destroy (*source);
+    g_clear_pointer (source, g_source_unref);
+  }
+}
+
+static void
+drop_old_ws (VpLiveSession * self)
+{
+  clear_source (&self->old_ws_wait);
+  if (self->old_ws != NULL) {
+    g_signal_handlers_disconnect_by_data (self->old_ws, self);
+    g_clear_object (&self->old_ws);
+  }
+}
+
+/* Ends the current connection, not the session. */
+static void
 teardown_connection (VpLiveSession * self)
 {
   disarm_timeout (self);
+  clear_source (&self->rollover_source);
+  clear_source (&self->reconnect_source);
+  drop_old_ws (self);
+  self->rollover_pending = FALSE;
+  self->setup_complete = FALSE;
+  self->expecting_reply = FALSE;
   if (self->cancellable != NULL) {
     g_cancellable_cancel (self->cancellable);
     g_clear_object (&self->cancellable);
@@ -281,10 +331,6 @@ teardown_connection (VpLiveSession * self)
       soup_websocket_connection_close (self->ws, SOUP_WEBSOCKET_CLOSE_NORMAL,
           NULL);
     g_clear_object (&self->ws);
-  }
-  if (self->emulator != NULL) {
-    vp_emulator_stop (self->emulator);
-    g_clear_object (&self->emulator);
   }
 }
 
@@ -316,6 +362,10 @@ finish_closed (VpLiveSession * self, gushort code, const gchar * reason)
 
   self->holds_connection_ref = FALSE;
   teardown_connection (self);
+  if (self->emulator != NULL) {
+    vp_emulator_stop (self->emulator);
+    g_clear_object (&self->emulator);
+  }
   /* The session is over: running handlers stop, deadlines go. */
   cancel_pending_calls (self);
   set_state (self, VP_SESSION_STATE_CLOSED);
@@ -345,6 +395,168 @@ fail (VpLiveSession * self, GError * error)
   }
   g_error_free (error);
   finish_closed (self, code, reason);
+}
+
+/* Reconnecting [N] */
+
+static gboolean
+on_reconnect_due (gpointer data)
+{
+  VpLiveSession *self = data;
+
+  g_clear_pointer (&self->reconnect_source, g_source_unref);
+  open_connection (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_reconnect (VpLiveSession * self, guint delay_ms)
+{
+  clear_source (&self->reconnect_source);
+  self->reconnect_source = g_timeout_source_new (delay_ms);
+  g_source_set_callback (self->reconnect_source, on_reconnect_due, self,
+      NULL);
+  g_source_set_static_name (self->reconnect_source, "voxpipe-reconnect");
+  g_source_attach (self->reconnect_source,
+      vp_net_thread_get_context (self->net));
+}
+
+/* The connection failed (takes @error).  A session that was up reconnects
+ * with its latest handle after a transient failure; anything else, or too
+ * many attempts, ends it with the error.  Auth and settings errors are
+ * never retried. */
+static void
+connection_lost (VpLiveSession * self, GError * error)
+{
+  gboolean reconnect;
+  guint delay_ms;
+
+  g_mutex_lock (&self->lock);
+  reconnect = self->reconnect && !self->close_requested;
+  g_mutex_unlock (&self->lock);
+
+  if (!reconnect || !self->was_ready || !vp_error_is_transient (error)
+      || self->attempt >= RECONNECT_MAX_ATTEMPTS) {
+    if (self->attempt >= RECONNECT_MAX_ATTEMPTS) {
+      GError *last = g_error_new (error->domain, error->code,
+          "%s (gave up after %u reconnection attempts)", error->message,
+          self->attempt);
+      g_error_free (error);
+      error = last;
+    }
+    fail (self, error);
+    return;
+  }
+
+  delay_ms = MIN (RECONNECT_MAX_DELAY_MS,
+      RECONNECT_FIRST_DELAY_MS << MIN (self->attempt, 16));
+  self->attempt++;
+  g_debug ("session %p: %s; reconnecting in %u ms (attempt %u)", self,
+      error->message, delay_ms, self->attempt);
+  g_signal_emit (self, signals[SIGNAL_WARNING], 0, error);
+  g_error_free (error);
+
+  teardown_connection (self);
+  set_state (self, VP_SESSION_STATE_RECONNECTING);
+  schedule_reconnect (self, delay_ms);
+}
+
+static gboolean
+on_old_ws_wait_over (gpointer data)
+{
+  VpLiveSession *self = data;
+
+  g_clear_pointer (&self->old_ws_wait, g_source_unref);
+  drop_old_ws (self);
+  open_connection (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_old_ws_closed (SoupWebsocketConnection * ws, gpointer data)
+{
+  VpLiveSession *self = data;
+
+  drop_old_ws (self);
+  open_connection (self);
+}
+
+/* goAway: close this connection ourselves (the service refuses to resume
+ * a session whose old socket is still open), then open the next with the
+ * latest handle.  Queued input waits and goes to the new connection. */
+static void
+rollover (VpLiveSession * self)
+{
+  SoupWebsocketConnection *ws = g_steal_pointer (&self->ws);
+
+  g_debug ("session %p: rolling over to a new connection", self);
+  teardown_connection (self);
+  set_state (self, VP_SESSION_STATE_RECONNECTING);
+
+  if (ws == NULL || soup_websocket_connection_get_state (ws) !=
+      SOUP_WEBSOCKET_STATE_OPEN) {
+    if (ws != NULL) {
+      g_signal_handlers_disconnect_by_data (ws, self);
+      g_object_unref (ws);
+    }
+    open_connection (self);
+    return;
+  }
+
+  g_signal_handlers_disconnect_by_data (ws, self);
+  self->old_ws = ws;
+  g_signal_connect (ws, "closed", G_CALLBACK (on_old_ws_closed), self);
+  self->old_ws_wait = g_timeout_source_new (ROLLOVER_CLOSE_WAIT_MS);
+  g_source_set_callback (self->old_ws_wait, on_old_ws_wait_over, self, NULL);
+  g_source_attach (self->old_ws_wait, vp_net_thread_get_context (self->net));
+  soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+}
+
+static gboolean
+on_rollover_deadline (gpointer data)
+{
+  VpLiveSession *self = data;
+
+  g_clear_pointer (&self->rollover_source, g_source_unref);
+  rollover (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+calls_pending (VpLiveSession * self)
+{
+  gboolean pending;
+
+  g_mutex_lock (&self->lock);
+  pending = g_hash_table_size (self->pending_calls) > 0;
+  g_mutex_unlock (&self->lock);
+  return pending;
+}
+
+static void
+schedule_rollover (VpLiveSession * self, gint64 time_left_ms)
+{
+  gboolean reconnect;
+  gint64 deadline_ms;
+
+  g_mutex_lock (&self->lock);
+  reconnect = self->reconnect && !self->close_requested;
+  g_mutex_unlock (&self->lock);
+  if (!reconnect || self->rollover_pending)
+    return;
+
+  /* At a turn boundary now, or at the next one, or before the deadline. */
+  if (!self->expecting_reply && !calls_pending (self)) {
+    rollover (self);
+    return;
+  }
+  self->rollover_pending = TRUE;
+  deadline_ms = time_left_ms < 0 ? 10000 : time_left_ms - ROLLOVER_MARGIN_MS;
+  self->rollover_source = g_timeout_source_new (MAX (0, deadline_ms));
+  g_source_set_callback (self->rollover_source, on_rollover_deadline, self,
+      NULL);
+  g_source_attach (self->rollover_source,
+      vp_net_thread_get_context (self->net));
 }
 
 /* Incoming [N] */
@@ -567,10 +779,18 @@ dispatch (VpLiveSession * self, VpServerMessage * msg)
   }
 
   if (msg->setup_complete && !self->setup_complete) {
+    gboolean again = self->was_ready;
+
     self->setup_complete = TRUE;
+    self->was_ready = TRUE;
+    self->attempt = 0;
     disarm_timeout (self);
     set_state (self, VP_SESSION_STATE_READY);
-    g_signal_emit (self, signals[SIGNAL_SETUP_COMPLETE], 0);
+    if (again)
+      g_signal_emit (self, signals[SIGNAL_RECONNECTED], 0,
+          self->setup_complete_resumed);
+    else
+      g_signal_emit (self, signals[SIGNAL_SETUP_COMPLETE], 0);
     schedule_flush (self);
   }
 
@@ -636,9 +856,15 @@ dispatch (VpLiveSession * self, VpServerMessage * msg)
     g_signal_emit (self, signals[SIGNAL_VOICE_ACTIVITY], 0,
         msg->voice_activity);
 
-  if (msg->go_away)
+  if (msg->go_away) {
     g_signal_emit (self, signals[SIGNAL_GO_AWAY], 0,
         msg->go_away_time_left_ms);
+    schedule_rollover (self, msg->go_away_time_left_ms);
+  } else if (self->rollover_pending && msg->turn_complete
+      && !calls_pending (self)) {
+    /* The turn boundary the pending rollover waited for. */
+    rollover (self);
+  }
 }
 
 static void
@@ -696,17 +922,17 @@ on_ws_closed (SoupWebsocketConnection * ws, gpointer user_data)
     return;
   }
 
-  /* Unexpected: always an error, whatever the code. */
+  /* Unexpected: an error, whatever the code; transient ones reconnect. */
   if (code == 0 || code == SOUP_WEBSOCKET_CLOSE_ABNORMAL)
-    fail (self, vp_error_new_from_close (SOUP_WEBSOCKET_CLOSE_ABNORMAL,
-            reason));
+    connection_lost (self,
+        vp_error_new_from_close (SOUP_WEBSOCKET_CLOSE_ABNORMAL, reason));
   else if (code == SOUP_WEBSOCKET_CLOSE_TOO_BIG)
-    fail (self, g_error_new (VP_ERROR, VP_ERROR_PROTOCOL,
+    connection_lost (self, g_error_new (VP_ERROR, VP_ERROR_PROTOCOL,
             "The service sent a frame larger than %d bytes (close %u). This "
             "is not the Live API protocol; check the endpoint.",
             MAX_INCOMING_PAYLOAD, code));
   else
-    fail (self, vp_error_new_from_close (code, reason));
+    connection_lost (self, vp_error_new_from_close (code, reason));
 }
 
 static void
@@ -1122,7 +1348,7 @@ on_connected (GObject * source, GAsyncResult * result, gpointer user_data)
         G_URI_HIDE_QUERY | G_URI_HIDE_PASSWORD);
     vp_error = error_from_connect (msg, error, url);
     if (vp_error != NULL)
-      fail (self, vp_error);
+      connection_lost (self, vp_error);
     goto done;
   }
 
@@ -1138,6 +1364,13 @@ on_connected (GObject * source, GAsyncResult * result, gpointer user_data)
 
   g_mutex_lock (&self->lock);
   setup = vp_setup_config_copy (self->setup);
+  /* A new connection of a session that was up resumes it. */
+  if (self->was_ready && setup->session_resumption
+      && self->resume_handle != NULL) {
+    g_free (setup->resume_handle);
+    setup->resume_handle = g_strdup (self->resume_handle);
+  }
+  self->setup_complete_resumed = setup->resume_handle != NULL;
   g_mutex_unlock (&self->lock);
 
   /* setup is first and alone; everything else waits for setupComplete. */
@@ -1170,13 +1403,8 @@ start_connect (gpointer data)
   VpLiveSession *self = data;
   g_autofree gchar *endpoint = NULL;
   g_autofree gchar *api_key = NULL;
-  g_autofree gchar *api_version = NULL;
   g_autofree gchar *scenario = NULL;
-  g_autofree gchar *url = NULL;
-  g_autoptr (GUri) uri = NULL;
   g_autoptr (GError) error = NULL;
-  SoupMessage *msg;
-  Connecting *connecting;
 
   /* Until "closed", the connection keeps the session alive. */
   g_object_ref (self);
@@ -1185,7 +1413,6 @@ start_connect (gpointer data)
   g_mutex_lock (&self->lock);
   endpoint = g_strdup (self->endpoint);
   api_key = g_strdup (self->api_key ? self->api_key : default_api_key ());
-  api_version = g_strdup (self->api_version);
   scenario = g_strdup (self->scenario);
   g_mutex_unlock (&self->lock);
 
@@ -1211,16 +1438,37 @@ start_connect (gpointer data)
     return G_SOURCE_REMOVE;
   }
 
-  uri = build_uri (endpoint, api_version, api_key, &error);
+  self->url = g_steal_pointer (&endpoint);
+  self->key = g_steal_pointer (&api_key);
+  open_connection (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Opens one WebSocket connection of the session. */
+static void
+open_connection (VpLiveSession * self)
+{
+  g_autofree gchar *api_version = NULL;
+  g_autofree gchar *url = NULL;
+  g_autoptr (GUri) uri = NULL;
+  g_autoptr (GError) error = NULL;
+  SoupMessage *msg;
+  Connecting *connecting;
+
+  g_mutex_lock (&self->lock);
+  api_version = g_strdup (self->api_version);
+  g_mutex_unlock (&self->lock);
+
+  uri = build_uri (self->url, api_version, self->key, &error);
   if (uri == NULL) {
     fail (self, g_steal_pointer (&error));
-    return G_SOURCE_REMOVE;
+    return;
   }
 
   msg = soup_message_new_from_uri (SOUP_METHOD_GET, uri);
-  if (!g_str_has_prefix (api_key, "auth_tokens/"))
+  if (!g_str_has_prefix (self->key, "auth_tokens/"))
     soup_message_headers_replace (soup_message_get_request_headers (msg),
-        "x-goog-api-key", api_key);
+        "x-goog-api-key", self->key);
 
   url = g_uri_to_string_partial (uri, G_URI_HIDE_QUERY);
   g_debug ("session %p: connecting to %s", self, url);
@@ -1234,7 +1482,6 @@ start_connect (gpointer data)
   soup_session_websocket_connect_async (vp_net_thread_get_soup_session
       (self->net), msg, NULL, NULL, G_PRIORITY_DEFAULT, self->cancellable,
       on_connected, connecting);
-  return G_SOURCE_REMOVE;
 }
 
 void
@@ -1403,6 +1650,11 @@ vp_live_session_set_property (GObject * object, guint prop_id,
     case PROP_RESPONSE_TIMEOUT:
       self->response_timeout_ms = g_value_get_uint (value);
       break;
+    case PROP_RECONNECT:
+      g_mutex_lock (&self->lock);
+      self->reconnect = g_value_get_boolean (value);
+      g_mutex_unlock (&self->lock);
+      break;
     case PROP_RESUME_HANDLE:
       replace_string (self, &self->resume_handle, value);
       g_mutex_lock (&self->lock);
@@ -1450,6 +1702,9 @@ vp_live_session_get_property (GObject * object, guint prop_id,
     case PROP_RESPONSE_TIMEOUT:
       g_value_set_uint (value, self->response_timeout_ms);
       break;
+    case PROP_RECONNECT:
+      g_value_set_boolean (value, self->reconnect);
+      break;
     case PROP_STATE:
       g_value_set_enum (value, self->state);
       break;
@@ -1488,6 +1743,8 @@ vp_live_session_finalize (GObject * object)
   g_free (self->api_version);
   g_free (self->scenario);
   g_free (self->resume_handle);
+  g_free (self->url);
+  g_free (self->key);
   vp_setup_config_free (self->setup);
   g_mutex_clear (&self->lock);
   vp_net_thread_unref (self->net);
@@ -1504,6 +1761,7 @@ vp_live_session_init (VpLiveSession * self)
   self->api_version = g_strdup (DEFAULT_API_VERSION);
   self->connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
   self->response_timeout_ms = DEFAULT_RESPONSE_TIMEOUT_MS;
+  self->reconnect = TRUE;
   self->setup = vp_setup_config_new ();
   self->setup->model = g_strdup (VP_DEFAULT_MODEL);
   self->pending_calls = g_hash_table_new_full (g_str_hash, g_str_equal,
@@ -1549,6 +1807,9 @@ vp_live_session_class_init (VpLiveSessionClass * klass)
       "Response timeout", "Milliseconds of server silence, while a reply "
       "is due, after which the connection counts as stalled (0 = never)",
       0, G_MAXUINT, DEFAULT_RESPONSE_TIMEOUT_MS, rw);
+  properties[PROP_RECONNECT] = g_param_spec_boolean ("reconnect",
+      "Reconnect", "After goAway or a transient failure, continue on a new "
+      "connection with the latest resumption handle", TRUE, rw);
   properties[PROP_STATE] = g_param_spec_enum ("state", "State",
       "Connection state", VP_TYPE_SESSION_STATE, VP_SESSION_STATE_IDLE,
       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
@@ -1718,6 +1979,17 @@ vp_live_session_class_init (VpLiveSessionClass * klass)
    */
   signals[SIGNAL_ERROR] = g_signal_new ("error", G_TYPE_FROM_CLASS (klass),
       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+  /**
+   * VpLiveSession::reconnected:
+   * @resumed: TRUE when the new connection resumed the session with a
+   *   handle (the model kept its context); FALSE when it started afresh
+   *
+   * The session continues on a new connection, after goAway or a
+   * transient failure.  Queued input was sent on it.
+   */
+  signals[SIGNAL_RECONNECTED] = g_signal_new ("reconnected",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
   /**
    * VpLiveSession::closed:
    * @code: WebSocket close code (0 if none)
