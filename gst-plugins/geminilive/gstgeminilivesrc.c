@@ -80,7 +80,7 @@ gst_gemini_live_src_start (GstBaseSrc * src)
 
   self->shared = gst_gemini_live_shared_acquire (name);
   self->n_samples = 0;
-  self->first_sample_pts = GST_CLOCK_TIME_NONE;
+  self->first_sample_offset = G_MAXUINT64;
   self->text_started = FALSE;
   GST_INFO_OBJECT (self, "playing session \"%s\"", name);
   return TRUE;
@@ -227,7 +227,7 @@ gst_gemini_live_src_create (GstPushSrc * src, GstBuffer ** out)
   self->n_samples += period;
 
   if (first)
-    self->first_sample_pts = pts;
+    self->first_sample_offset = GST_BUFFER_OFFSET (buffer);
 
   if (gst_pad_is_linked (self->text_pad)) {
     if (!self->text_started)
@@ -269,9 +269,11 @@ on_buffer_out (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   GstGeminiLiveSrc *self = user_data;
   GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
 
-  if (G_UNLIKELY (GST_CLOCK_TIME_IS_VALID (self->first_sample_pts))
-      && GST_BUFFER_PTS (buffer) == self->first_sample_pts) {
-    self->first_sample_pts = GST_CLOCK_TIME_NONE;
+  /* By offset: GstBaseSrc shifts a live source's PTS to the running time
+   * of its first buffer. */
+  if (G_UNLIKELY (self->first_sample_offset != G_MAXUINT64)
+      && GST_BUFFER_OFFSET (buffer) == self->first_sample_offset) {
+    self->first_sample_offset = G_MAXUINT64;
     gst_gemini_live_shared_report_first_sample (self->shared,
         g_get_monotonic_time ());
   }

@@ -30,7 +30,8 @@ struct _GstGeminiLiveSrc
 
   /* streaming thread */
   guint64 n_samples;            /* samples output: the timestamps */
-  GstClockTime first_sample_pts;        /* a turn's first sample is in this buffer */
+  guint64 first_sample_offset;  /* a turn's first sample is in the buffer
+                                 * starting at this sample, or -1 */
   gboolean text_started;
 
   GstPad *text_pad;
