@@ -80,10 +80,13 @@ struct _VpLiveSession
   VpNetThread *net;
   VpEmulator *emulator;
   SoupWebsocketConnection *ws;
+  GError *ws_error;             /* what libsoup reported before closing */
   GCancellable *cancellable;
   GSource *timeout_source;
   gboolean setup_complete;
   gboolean expecting_reply;     /* the service owes us a response */
+  guint64 turn_audio_us;        /* model audio received in this turn */
+  gboolean generation_complete; /* turnComplete follows after playback */
   gboolean failed;              /* an error was already reported */
   gboolean holds_connection_ref;        /* a reference for the connection's life */
   gchar *url;                   /* resolved endpoint (the emulator's for "local") */
@@ -282,8 +285,15 @@ disarm_timeout (VpLiveSession * self)
 static void
 update_response_timeout (VpLiveSession * self)
 {
-  if (self->setup_complete && self->expecting_reply)
-    arm_timeout (self, self->response_timeout_ms);
+  guint ms = self->response_timeout_ms;
+
+  /* After generationComplete the service waits for its audio to play out
+   * before turnComplete. */
+  if (self->generation_complete && ms > 0)
+    ms += self->turn_audio_us / 1000;
+
+  if (self->setup_complete && self->expecting_reply && ms > 0)
+    arm_timeout (self, ms);
   else if (self->setup_complete)
     disarm_timeout (self);
 }
@@ -320,6 +330,8 @@ teardown_connection (VpLiveSession * self)
   self->rollover_pending = FALSE;
   self->setup_complete = FALSE;
   self->expecting_reply = FALSE;
+  self->turn_audio_us = 0;
+  self->generation_complete = FALSE;
   if (self->cancellable != NULL) {
     g_cancellable_cancel (self->cancellable);
     g_clear_object (&self->cancellable);
@@ -332,6 +344,7 @@ teardown_connection (VpLiveSession * self)
           NULL);
     g_clear_object (&self->ws);
   }
+  g_clear_error (&self->ws_error);
 }
 
 static void
@@ -454,6 +467,12 @@ connection_lost (VpLiveSession * self, GError * error)
   g_debug ("session %p: %s; reconnecting in %u ms (attempt %u)", self,
       error->message, delay_ms, self->attempt);
   g_signal_emit (self, signals[SIGNAL_WARNING], 0, error);
+
+  /* A stalled peer will not answer a close handshake: cut the TCP
+   * connection so that the service frees the session for resumption. */
+  if (g_error_matches (error, VP_ERROR, VP_ERROR_TIMEOUT) && self->ws != NULL)
+    g_io_stream_close (soup_websocket_connection_get_io_stream (self->ws),
+        NULL, NULL);
   g_error_free (error);
 
   teardown_connection (self);
@@ -810,15 +829,20 @@ dispatch (VpLiveSession * self, VpServerMessage * msg)
       self->expecting_reply = TRUE;     /* turnComplete still to come */
       g_signal_emit (self, signals[SIGNAL_INTERRUPTED], 0);
     }
-    for (i = 0; msg->audio != NULL && i < msg->audio->len; i++)
-      g_signal_emit (self, signals[SIGNAL_AUDIO], 0,
-          g_ptr_array_index (msg->audio, i), msg->audio_rate);
+    for (i = 0; msg->audio != NULL && i < msg->audio->len; i++) {
+      GBytes *pcm = g_ptr_array_index (msg->audio, i);
+      self->turn_audio_us += g_bytes_get_size (pcm) / 2 * G_USEC_PER_SEC /
+          MAX (msg->audio_rate, 1);
+      g_signal_emit (self, signals[SIGNAL_AUDIO], 0, pcm, msg->audio_rate);
+    }
     if (msg->text != NULL)
       g_signal_emit (self, signals[SIGNAL_TEXT], 0, msg->text);
     if ((msg->audio != NULL && msg->audio->len > 0) || msg->text != NULL)
       self->expecting_reply = TRUE;     /* a model turn is under way */
-    if (msg->generation_complete)
+    if (msg->generation_complete) {
+      self->generation_complete = TRUE;
       g_signal_emit (self, signals[SIGNAL_GENERATION_COMPLETE], 0);
+    }
   }
 
   if (msg->cancelled_ids != NULL)
@@ -827,6 +851,10 @@ dispatch (VpLiveSession * self, VpServerMessage * msg)
   if (msg->has_usage)
     handle_usage (self, &msg->usage);
 
+  if (msg->turn_complete || (msg->has_server_content && msg->interrupted)) {
+    self->turn_audio_us = 0;
+    self->generation_complete = FALSE;
+  }
   if (msg->turn_complete) {
     self->expecting_reply = FALSE;
     g_signal_emit (self, signals[SIGNAL_TURN_COMPLETE], 0,
@@ -923,7 +951,14 @@ on_ws_closed (SoupWebsocketConnection * ws, gpointer user_data)
   }
 
   /* Unexpected: an error, whatever the code; transient ones reconnect. */
-  if (code == 0 || code == SOUP_WEBSOCKET_CLOSE_ABNORMAL)
+  if (self->ws_error != NULL && self->ws_error->domain == SOUP_WEBSOCKET_ERROR
+      && (code == 0 || code == SOUP_WEBSOCKET_CLOSE_ABNORMAL
+          || code == self->ws_error->code))
+    connection_lost (self, g_error_new (VP_ERROR, VP_ERROR_PROTOCOL,
+            "The service broke the WebSocket protocol: %s (frames are "
+            "limited to %d bytes). Check the endpoint.",
+            self->ws_error->message, MAX_INCOMING_PAYLOAD));
+  else if (code == 0 || code == SOUP_WEBSOCKET_CLOSE_ABNORMAL)
     connection_lost (self,
         vp_error_new_from_close (SOUP_WEBSOCKET_CLOSE_ABNORMAL, reason));
   else if (code == SOUP_WEBSOCKET_CLOSE_TOO_BIG)
@@ -942,6 +977,8 @@ on_ws_error (SoupWebsocketConnection * ws, GError * error, gpointer user_data)
 
   /* libsoup closes the connection after this; "closed" reports it. */
   g_debug ("session %p: websocket error: %s", self, error->message);
+  g_clear_error (&self->ws_error);
+  self->ws_error = g_error_copy (error);
 }
 
 /* Outgoing [N] */

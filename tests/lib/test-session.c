@@ -156,6 +156,13 @@ on_error (VpLiveSession * s, GError * error, Recorder * r)
 }
 
 static void
+on_reconnected (VpLiveSession * s, gboolean resumed, Recorder * r)
+{
+  recorder_add (r, g_strdup_printf ("reconnected:%s",
+          resumed ? "resumed" : "new"));
+}
+
+static void
 on_closed (VpLiveSession * s, gint code, const gchar * reason, Recorder * r)
 {
   g_mutex_lock (&r->lock);
@@ -200,6 +207,7 @@ recorder_new (VpLiveSession * session)
   g_signal_connect (session, "warning", G_CALLBACK (on_warning), r);
   g_signal_connect (session, "error", G_CALLBACK (on_error), r);
   g_signal_connect (session, "closed", G_CALLBACK (on_closed), r);
+  g_signal_connect (session, "reconnected", G_CALLBACK (on_reconnected), r);
   return r;
 }
 
@@ -588,14 +596,18 @@ test_no_key (Fixture * f, gconstpointer data)
 
 typedef struct
 {
+  const gchar *name;
   VpEmulatorFault fault;
   guint after;
   gushort code;
   const gchar *reason;
   gint64 argument;
+  gboolean reconnect;
   gint expected_error;          /* -1: the session survives */
-  const gchar *words;
+  const gchar *words;           /* in the error, or the event that shows it */
 } FaultCase;
+
+#define ASK "Do you have a table for four tomorrow at eight?"
 
 static void
 test_fault (Fixture * f, gconstpointer data)
@@ -603,6 +615,7 @@ test_fault (Fixture * f, gconstpointer data)
   const FaultCase *c = data;
   guint at = 0;
 
+  g_object_set (f->session, "reconnect", c->reconnect, NULL);
   vp_emulator_inject_fault (f->emulator, c->fault, c->after, c->code,
       c->reason, c->argument);
   vp_live_session_connect (f->session);
@@ -610,46 +623,63 @@ test_fault (Fixture * f, gconstpointer data)
   if (c->fault != VP_EMULATOR_FAULT_NO_SETUP_COMPLETE
       && !(c->fault == VP_EMULATOR_FAULT_CLOSE && c->after == 0)) {
     recorder_wait (f->recorder, "setup-complete", &at);
-    vp_live_session_send_text (f->session,
-        "Do you have a table for four tomorrow at eight?");
+    vp_live_session_send_text (f->session, ASK);
   }
 
   if (c->expected_error >= 0) {
     expect_error (f, c->expected_error, c->words);
     if (c->fault == VP_EMULATOR_FAULT_GO_AWAY)
       g_assert_true (recorder_has (f->recorder, "go-away:"));
-  } else {
-    /* The session survives and the turn goes on. */
-    recorder_wait (f->recorder, "tool-call:check_availability", &at);
-    if (c->words != NULL)
-      recorder_wait (f->recorder, c->words, NULL);
-    g_assert_null (f->recorder->error);
+    return;
   }
+
+  /* Survived: the event that shows how, then a working conversation. */
+  if (c->words != NULL)
+    recorder_wait (f->recorder, c->words, &at);
+  if (g_str_has_prefix (c->words ? c->words : "", "reconnected")) {
+    g_assert_true (recorder_has (f->recorder, "reconnected:resumed"));
+    vp_live_session_send_text (f->session, ASK);
+  }
+  recorder_wait (f->recorder, "tool-call:check_availability", &at);
+  g_assert_null (f->recorder->error);
+  g_assert_cmpint (vp_live_session_get_state (f->session), ==,
+      VP_SESSION_STATE_READY);
 }
 
 static const FaultCase fault_cases[] = {
-  {VP_EMULATOR_FAULT_CLOSE, 3, 1011, "Internal error occurred.", 0,
-      VP_ERROR_SERVER, "Internal error occurred."},
-  {VP_EMULATOR_FAULT_CLOSE, 0, 1011,
+  {"close-1011-mid-turn/recovers", VP_EMULATOR_FAULT_CLOSE, 3, 1011,
+      "Internal error occurred.", 0, TRUE, -1, "reconnected"},
+  {"close-1011-mid-turn/no-reconnect", VP_EMULATOR_FAULT_CLOSE, 3, 1011,
+      "Internal error occurred.", 0, FALSE, VP_ERROR_SERVER,
+      "Internal error occurred."},
+  {"close-quota-at-open", VP_EMULATOR_FAULT_CLOSE, 0, 1011,
         "You exceeded your current quota, please check your plan and billing "
-        "details.", 0, VP_ERROR_QUOTA, "quota"},
-  {VP_EMULATOR_FAULT_CLOSE, 3, 1007, "Request contains an invalid argument.",
-      0, VP_ERROR_INVALID_ARGUMENT, "invalid argument"},
-  {VP_EMULATOR_FAULT_DROP, 3, 0, NULL, 0, VP_ERROR_NETWORK, "1006"},
-  {VP_EMULATOR_FAULT_STALL, 3, 0, NULL, 0, VP_ERROR_TIMEOUT, "silent"},
-  {VP_EMULATOR_FAULT_MALFORMED, 2, 0, NULL, 0, -1, "warning:"},
-  {VP_EMULATOR_FAULT_OVERSIZED, 2, 0, NULL, 0, VP_ERROR_PROTOCOL, "larger"},
-  {VP_EMULATOR_FAULT_TEXT_FRAME, 1, 0, NULL, 0, -1, NULL},
-  {VP_EMULATOR_FAULT_GO_AWAY, 2, 0, NULL, 1000, VP_ERROR_DEADLINE,
-      "Deadline expired"},
-  {VP_EMULATOR_FAULT_NO_SETUP_COMPLETE, 0, 0, NULL, 0, VP_ERROR_TIMEOUT,
-      "setup"},
-};
-
-static const gchar *fault_names[] = {
-  "close-1011-mid-turn", "close-quota-at-open", "close-1007-mid-turn",
-  "drop-tcp", "stall", "malformed-frame", "oversized-frame", "text-frame",
-  "go-away", "no-setup-complete",
+        "details.", 0, TRUE, VP_ERROR_QUOTA, "quota"},
+  {"close-1007-mid-turn", VP_EMULATOR_FAULT_CLOSE, 3, 1007,
+      "Request contains an invalid argument.", 0, TRUE,
+      VP_ERROR_INVALID_ARGUMENT, "invalid argument"},
+  {"close-1008-mid-turn", VP_EMULATOR_FAULT_CLOSE, 3, 1008,
+        "models/gemini-3.1-flash-live-preview is not found for API version "
+        "v1beta", 0, TRUE, VP_ERROR_MODEL_NOT_FOUND, "model"},
+  {"drop-tcp/recovers", VP_EMULATOR_FAULT_DROP, 3, 0, NULL, 0, TRUE, -1,
+      "reconnected"},
+  {"drop-tcp/no-reconnect", VP_EMULATOR_FAULT_DROP, 3, 0, NULL, 0, FALSE,
+      VP_ERROR_NETWORK, "1006"},
+  {"stall/recovers", VP_EMULATOR_FAULT_STALL, 3, 0, NULL, 0, TRUE, -1,
+      "reconnected"},
+  {"stall/no-reconnect", VP_EMULATOR_FAULT_STALL, 3, 0, NULL, 0, FALSE,
+      VP_ERROR_TIMEOUT, "silent"},
+  {"malformed-frame", VP_EMULATOR_FAULT_MALFORMED, 2, 0, NULL, 0, TRUE, -1,
+      "warning:"},
+  {"oversized-frame", VP_EMULATOR_FAULT_OVERSIZED, 2, 0, NULL, 0, FALSE,
+      VP_ERROR_PROTOCOL, "WebSocket protocol"},
+  {"text-frame", VP_EMULATOR_FAULT_TEXT_FRAME, 1, 0, NULL, 0, TRUE, -1, NULL},
+  {"go-away/rolls-over", VP_EMULATOR_FAULT_GO_AWAY, 2, 0, NULL, 1000, TRUE,
+      -1, "reconnected"},
+  {"go-away/no-reconnect", VP_EMULATOR_FAULT_GO_AWAY, 2, 0, NULL, 1000, FALSE,
+      VP_ERROR_DEADLINE, "Deadline expired"},
+  {"no-setup-complete", VP_EMULATOR_FAULT_NO_SETUP_COMPLETE, 0, 0, NULL, 0,
+      TRUE, VP_ERROR_TIMEOUT, "setup"},
 };
 
 /* The key never reaches any log, even with every debug output on.  The
@@ -734,7 +764,7 @@ main (int argc, char **argv)
 
   for (i = 0; i < G_N_ELEMENTS (fault_cases); i++) {
     g_autofree gchar *path = g_strdup_printf ("/session/fault/%s",
-        fault_names[i]);
+        fault_cases[i].name);
     g_test_add (path, Fixture, &fault_cases[i], fixture_set_up, test_fault,
         fixture_tear_down);
   }
