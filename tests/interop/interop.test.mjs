@@ -21,7 +21,7 @@ import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, existsSync, rmSync, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -194,22 +194,35 @@ const silence16k = (ms) => Buffer.alloc(Math.round(16000 * ms / 1000) * 2);
 
 const EMULATOR = process.env.VP_EMULATOR;
 const emulators = new Set();
+// Each emulator's --verbose log goes to the build's meson-logs when meson runs us.
+const LOG_DIR = process.env.VP_BUILD_DIR ? join(process.env.VP_BUILD_DIR, 'meson-logs') : null;
 
 async function startEmulator(args = [], label = 'emulator') {
   if (!EMULATOR)
     throw new Error('VP_EMULATOR is not set: it must name the voxpipe-emulator program');
   if (!existsSync(EMULATOR))
     throw new Error(`VP_EMULATOR=${EMULATOR} does not exist`);
-  const argv = ['--host', '127.0.0.1', '--port', '0', ...args];
+  const argv = ['--host', '127.0.0.1', '--port', '0', '--verbose', ...args];
   const proc = spawn(EMULATOR, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const emu = { label, proc, argv, stderr: '', stdout: [], exit: null };
+  const emu = { label, proc, argv, stderr: '', stdout: [], exit: null, log: null };
   emulators.add(emu);
+  if (LOG_DIR) {
+    try {
+      mkdirSync(LOG_DIR, { recursive: true });
+      emu.logPath = join(LOG_DIR, `interop-${label.replace(/\W+/g, '-')}.log`);
+      emu.log = createWriteStream(emu.logPath);
+      emu.log.write(`${EMULATOR} ${argv.join(' ')}\n`);
+    } catch {
+      emu.log = null;
+    }
+  }
   emu.exited = new Promise((resolve) => {
     proc.on('exit', (code, signal) => { emu.exit = { code, signal }; resolve(emu.exit); });
     proc.on('error', (err) => { emu.exit = { error: err }; resolve(emu.exit); });
   });
   proc.stderr.setEncoding('utf8');
   proc.stderr.on('data', (d) => {
+    emu.log?.write(d);
     emu.stderr += d;
     if (emu.stderr.length > 200000)
       emu.stderr = emu.stderr.slice(-100000);
@@ -250,6 +263,7 @@ async function stopEmulator(emu, { timeoutMs = 8000 } = {}) {
     }
   }
   emulators.delete(emu);
+  emu.log?.end();
   return emu.exit;
 }
 
@@ -616,7 +630,7 @@ describe(`@google/genai ${SDK_VERSION} against voxpipe-emulator`, { timeout: 240
     assertNoShapeErrors(conn);
   });
 
-  test('2. audio turn: 16 kHz speech in, transcripts and 24 kHz speech out', { timeout: 60000 }, async () => {
+  test('2. audio turn: 16 kHz speech in, transcripts and 24 kHz speech out', { timeout: 60000 }, async (t) => {
     const conn = await connect(newAi(emu), 'audio-turn', baseConfig());
     const from = conn.msgs.length;
     const pcm = Buffer.concat([silence16k(200), speech16k(GREETING_SPEECH), silence16k(1500)]);
@@ -659,11 +673,14 @@ describe(`@google/genai ${SDK_VERSION} against voxpipe-emulator`, { timeout: 240
       assert.match(d.modality, /^(TEXT|IMAGE|VIDEO|AUDIO|DOCUMENT)$/, 'modality enum');
     if (usage.responseTokensDetails)
       assert.ok(usage.responseTokensDetails.some((d) => d.modality === 'AUDIO' && d.tokenCount > 0), 'no AUDIO response tokens');
+    t.diagnostic(`inputTranscription ${JSON.stringify(heard)}; model audio ${audio.parts} parts, ` +
+      `${audio.seconds.toFixed(2)} s, RMS ${audio.rms.toFixed(0)}; outputTranscription ${JSON.stringify(said)}; ` +
+      `usageMetadata ${JSON.stringify(usage)}`);
     assert.deepEqual(conn.errors, []);
     assertNoShapeErrors(conn);
   });
 
-  test('3. tool call round trip: toolCall, sendToolResponse, reply filled from the result', { timeout: 60000 }, async () => {
+  test('3. tool call round trip: toolCall, sendToolResponse, reply filled from the result', { timeout: 60000 }, async (t) => {
     const conn = await connect(newAi(emu), 'tool-call', baseConfig());
     const from = conn.msgs.length;
     conn.session.sendRealtimeInput({ text: TOOL_TRIGGER });
@@ -699,6 +716,7 @@ describe(`@google/genai ${SDK_VERSION} against voxpipe-emulator`, { timeout: 240
     const said = outputText(msgs);
     assert.ok(said.includes(String(tempC)), `reply ${JSON.stringify(said)} does not contain tempC=${tempC} from the toolResponse`);
     assert.ok(norm(said).includes(sky), `reply ${JSON.stringify(said)} does not contain sky=${sky} from the toolResponse`);
+    t.diagnostic(`toolCall ${JSON.stringify(calls)}; answered {tempC: ${tempC}, sky: ${sky}}; reply ${JSON.stringify(said)}`);
     assert.ok(msgs.some(isGenComplete), 'no generationComplete after the tool response');
     assert.ok(msgs[msgs.length - 1].usageMetadata, 'turnComplete carries no usageMetadata');
     assert.equal(conn.msgs.slice(from).filter((m) => m.toolCallCancellation).length, 0, 'unexpected toolCallCancellation');
@@ -718,7 +736,7 @@ describe(`@google/genai ${SDK_VERSION} against voxpipe-emulator`, { timeout: 240
     assert.equal(hasAudio(conn.msgs[tc]), false, 'audio in the turnComplete message of an interrupted turn');
   }
 
-  test('4a. barge-in by speech (server VAD): interrupted, then turnComplete, no more audio', { timeout: 60000 }, async () => {
+  test('4a. barge-in by speech (server VAD): interrupted, then turnComplete, no more audio', { timeout: 60000 }, async (t) => {
     const conn = await connect(newAi(emu), 'barge-in-speech', baseConfig());
     const from = conn.msgs.length;
     conn.session.sendRealtimeInput({ text: LONG_TRIGGER });
@@ -732,22 +750,26 @@ describe(`@google/genai ${SDK_VERSION} against voxpipe-emulator`, { timeout: 240
     await withTimeout(streaming, 10000, 'audio streaming to stop');
     assert.equal(conn.msgs.slice(from, ii).filter(isTurnComplete).length, 0, 'the long reply completed before the barge-in could land');
     checkInterruptedTurn(conn, from, ii, tc);
+    t.diagnostic(`model audio messages before the barge-in: ${conn.msgs.slice(from, ii).filter(hasAudio).length}; interrupted ` +
+      `${(conn.times[ii] - conn.times[bargeAt - 1]).toFixed(0)} ms after the user started talking`);
     assert.deepEqual(conn.errors, []);
     assertNoShapeErrors(conn);
   });
 
-  test('4b. barge-in by activityStart (VAD disabled): interrupted, turnComplete, silence while the user talks', { timeout: 60000 }, async () => {
+  test('4b. barge-in by activityStart (VAD disabled): interrupted, turnComplete, silence while the user talks', { timeout: 60000 }, async (t) => {
     const conn = await connect(newAi(emu), 'barge-in-manual',
       baseConfig({ realtimeInputConfig: { automaticActivityDetection: { disabled: true } } }));
     const from = conn.msgs.length;
     conn.session.sendRealtimeInput({ text: LONG_TRIGGER });
     await conn.waitFor(hasAudio, { from, what: 'the first audio of the long reply' });
     const bargeAt = conn.msgs.length;
+    const bargeT = performance.now();
     conn.session.sendRealtimeInput({ activityStart: {} });
     const ii = await conn.waitFor(isInterrupted, { from: bargeAt, what: 'serverContent.interrupted after activityStart', timeoutMs: 10000 });
     const tc = await conn.waitFor(isTurnComplete, { from: ii, what: 'turnComplete after interrupted', timeoutMs: 10000 });
     assert.equal(conn.msgs.slice(from, ii).filter(isTurnComplete).length, 0, 'the long reply completed before activityStart landed');
     checkInterruptedTurn(conn, from, ii, tc);
+    t.diagnostic(`interrupted ${(conn.times[ii] - bargeT).toFixed(0)} ms after activityStart`);
     // The user's activity is still open: the model must stay silent.
     const quiet = await conn.collectFor(1500, tc + 1);
     assert.equal(quiet.filter(hasAudio).length, 0, `model audio while the user's activity is open:\n${conn.history(tc + 1)}`);
@@ -758,7 +780,7 @@ describe(`@google/genai ${SDK_VERSION} against voxpipe-emulator`, { timeout: 240
     assertNoShapeErrors(conn);
   });
 
-  test('4c. barge-in while a tool call is pending: toolCallCancellation with its id', { timeout: 60000 }, async () => {
+  test('4c. barge-in while a tool call is pending: toolCallCancellation with its id', { timeout: 60000 }, async (t) => {
     const conn = await connect(newAi(emu), 'barge-in-tool',
       baseConfig({ realtimeInputConfig: { automaticActivityDetection: { disabled: true } } }));
     const from = conn.msgs.length;
@@ -768,6 +790,7 @@ describe(`@google/genai ${SDK_VERSION} against voxpipe-emulator`, { timeout: 240
     conn.session.sendRealtimeInput({ activityStart: {} });
     const ci = await conn.waitFor((m) => m.toolCallCancellation, { from: tci + 1, what: 'toolCallCancellation', timeoutMs: 10000 });
     assert.deepEqual([...conn.msgs[ci].toolCallCancellation.ids].sort(), [...ids].sort(), 'cancelled ids differ from the pending calls');
+    t.diagnostic(`toolCallCancellation ${JSON.stringify(conn.msgs[ci].toolCallCancellation)}`);
     await conn.waitFor(isTurnComplete, { from: tci + 1, what: 'turnComplete after the cancellation', timeoutMs: 10000 });
     conn.session.sendRealtimeInput({ activityEnd: {} });
     assert.deepEqual(conn.errors, []);
@@ -809,7 +832,7 @@ describe(`@google/genai ${SDK_VERSION}: goAway and session resumption`, { timeou
       throw u;
   });
 
-  test('5. goAway, then a resumed connection with the handle continues the conversation', { timeout: 120000 }, async () => {
+  test('5. goAway, then a resumed connection with the handle continues the conversation', { timeout: 120000 }, async (t) => {
     const record = join(TMP, 'resume-record.json');
     // 100 s connections at 10x: goAway 4 s after connecting, close 1011 at 10 s.
     const emu2 = await startEmulator(['--scenario', RESUME_SCENARIO, '--api-key', API_KEY, '--latency-ms', '100',
@@ -894,6 +917,9 @@ describe(`@google/genai ${SDK_VERSION}: goAway and session resumption`, { timeou
     assert.deepEqual(setup1.sessionResumption, {});
     assert.equal(setup2.sessionResumption?.handle, handle, 'record: resumption handle on the wire');
     assert.ok(r1.messages.some((m) => m.realtimeInput?.text === RESUME_TEXT), 'record: turn 1 text missing');
+    t.diagnostic(`handle ${handle}; goAway.timeLeft ${timeLeft}; turn 1 ${JSON.stringify(outputText(t1.msgs))}; ` +
+      `resumed turn ${JSON.stringify(outputText(t2.msgs))}; end ${close2.code} ${JSON.stringify(close2.reason)}; ` +
+      `record sessions ${r1.session}/${r2.session} resumed ${r1.resumed}/${r2.resumed}`);
   });
 });
 
