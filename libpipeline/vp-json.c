@@ -15,59 +15,148 @@
 #include <math.h>
 #include <string.h>
 
-gboolean
-vp_json_check_depth (const gchar * data, gsize length, guint max_depth)
+static gboolean
+is_json_space (gchar c)
+{
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static gint
+hex4 (const gchar * p, const gchar * end)
+{
+  gint value = 0, i;
+
+  if (end - p < 4)
+    return -1;
+  for (i = 0; i < 4; i++) {
+    gint digit = g_ascii_xdigit_value (p[i]);
+
+    if (digit < 0)
+      return -1;
+    value = value * 16 + digit;
+  }
+  return value;
+}
+
+/* Skips the string starting after its opening quote; NULL if it is not a
+ * valid JSON string.  json-glib 1.6 is lax here (raw control characters,
+ * "\x", lone surrogates) and leaks memory on some bad surrogate pairs, so
+ * it only ever sees strings that passed this check. */
+static const gchar *
+skip_string (const gchar * p, const gchar * end)
+{
+  while (p < end) {
+    guchar c = *p++;
+    gint unit;
+
+    if (c == '"')
+      return p;
+    if (c < 0x20)
+      return NULL;
+    if (c != '\\')
+      continue;
+    if (p == end)
+      return NULL;
+    switch (*p++) {
+      case '"':
+      case '\\':
+      case '/':
+      case 'b':
+      case 'f':
+      case 'n':
+      case 'r':
+      case 't':
+        break;
+      case 'u':
+        unit = hex4 (p, end);
+        if (unit < 0 || (unit >= 0xdc00 && unit <= 0xdfff))
+          return NULL;
+        p += 4;
+        if (unit >= 0xd800 && unit <= 0xdbff) {
+          /* A high surrogate needs its low half right after it. */
+          if (end - p < 2 || p[0] != '\\' || p[1] != 'u')
+            return NULL;
+          unit = hex4 (p + 2, end);
+          if (unit < 0xdc00 || unit > 0xdfff)
+            return NULL;
+          p += 6;
+        }
+        break;
+      default:
+        return NULL;
+    }
+  }
+
+  return NULL;
+}
+
+VpJsonScan
+vp_json_scan (const gchar * data, gsize length, guint max_depth)
 {
   const gchar *p = data;
   const gchar *end = data + length;
   guint depth = 0;
 
-  /* Count nesting outside strings; json-glib 1.6 recurses without a limit,
-   * so this runs before it sees the bytes. */
+  while (p < end && is_json_space (*p))
+    p++;
+  if (p == end || *p != '{')
+    return VP_JSON_SCAN_NOT_OBJECT;
+
+  /* Count nesting outside strings (json-glib 1.6 recurses without a
+   * limit), and find where the top-level object ends: json-glib 1.6
+   * silently takes "{…}{…}" and leaks the first object. */
   while (p < end) {
     switch (*p++) {
       case '"':
-        while (p < end) {
-          gchar c = *p++;
-
-          if (c == '"')
-            break;
-          if (c == '\\' && p < end)
-            p++;
-        }
+        p = skip_string (p, end);
+        if (p == NULL)
+          return VP_JSON_SCAN_BAD_STRING;
         break;
       case '{':
       case '[':
         if (++depth > max_depth)
-          return FALSE;
+          return VP_JSON_SCAN_TOO_DEEP;
         break;
       case '}':
       case ']':
-        if (depth > 0)
-          depth--;
+        if (depth > 0 && --depth == 0) {
+          while (p < end && is_json_space (*p))
+            p++;
+          return p == end ? VP_JSON_SCAN_OK : VP_JSON_SCAN_TRAILING;
+        }
         break;
       default:
         break;
     }
   }
 
-  return TRUE;
+  /* Unterminated: json-glib reports where. */
+  return VP_JSON_SCAN_OK;
 }
 
+/* The kind of a top-level value that is not an object, from its first
+ * byte. */
 static const gchar *
-node_kind (JsonNode * node)
+value_kind (const gchar * data, gsize length)
 {
-  if (JSON_NODE_HOLDS_ARRAY (node))
-    return "an array";
-  if (JSON_NODE_HOLDS_NULL (node))
-    return "null";
-  switch (json_node_get_value_type (node)) {
-    case G_TYPE_STRING:
+  const gchar *p = data, *end = data + length;
+
+  while (p < end && is_json_space (*p))
+    p++;
+  if (p == end)
+    return "only whitespace";
+  switch (*p) {
+    case '[':
+      return "an array";
+    case '"':
       return "a string";
-    case G_TYPE_BOOLEAN:
+    case 't':
+    case 'f':
       return "a boolean";
+    case 'n':
+      return "null";
     default:
-      return "a number";
+      return g_ascii_isdigit (*p) || *p == '-' ? "a number" : "not JSON";
   }
 }
 
@@ -97,11 +186,31 @@ vp_json_parse_object (const gchar * data, gsize length, GError ** error)
         "Invalid JSON payload received. The message is not valid UTF-8.");
     return NULL;
   }
-  if (!vp_json_check_depth (data, length, VP_PROTOCOL_MAX_DEPTH)) {
-    g_set_error (error, VP_PROTOCOL_ERROR, VP_PROTOCOL_ERROR_TOO_LARGE,
-        "The message nests objects and arrays deeper than %d levels.",
-        VP_PROTOCOL_MAX_DEPTH);
-    return NULL;
+
+  switch (vp_json_scan (data, length, VP_PROTOCOL_MAX_DEPTH)) {
+    case VP_JSON_SCAN_OK:
+      break;
+    case VP_JSON_SCAN_NOT_OBJECT:
+      g_set_error (error, VP_PROTOCOL_ERROR, VP_PROTOCOL_ERROR_MALFORMED,
+          "Invalid JSON payload received. The message is %s, not a JSON "
+          "object.", value_kind (data, length));
+      return NULL;
+    case VP_JSON_SCAN_TOO_DEEP:
+      g_set_error (error, VP_PROTOCOL_ERROR, VP_PROTOCOL_ERROR_TOO_LARGE,
+          "The message nests objects and arrays deeper than %d levels.",
+          VP_PROTOCOL_MAX_DEPTH);
+      return NULL;
+    case VP_JSON_SCAN_BAD_STRING:
+      g_set_error_literal (error, VP_PROTOCOL_ERROR,
+          VP_PROTOCOL_ERROR_MALFORMED,
+          "Invalid JSON payload received. A string is unterminated or "
+          "holds a control character or a bad escape.");
+      return NULL;
+    case VP_JSON_SCAN_TRAILING:
+      g_set_error_literal (error, VP_PROTOCOL_ERROR,
+          VP_PROTOCOL_ERROR_MALFORMED,
+          "Invalid JSON payload received. Data follows the JSON object.");
+      return NULL;
   }
 
   parser = json_parser_new ();
@@ -112,16 +221,10 @@ vp_json_parse_object (const gchar * data, gsize length, GError ** error)
   }
 
   root = json_parser_get_root (parser);
-  if (root == NULL) {
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root)) {
     g_set_error_literal (error, VP_PROTOCOL_ERROR,
         VP_PROTOCOL_ERROR_MALFORMED,
-        "Invalid JSON payload received. The message holds only whitespace.");
-    return NULL;
-  }
-  if (!JSON_NODE_HOLDS_OBJECT (root)) {
-    g_set_error (error, VP_PROTOCOL_ERROR, VP_PROTOCOL_ERROR_MALFORMED,
-        "Invalid JSON payload received. The message is %s, not a JSON "
-        "object.", node_kind (root));
+        "Invalid JSON payload received. The message is not a JSON object.");
     return NULL;
   }
 

@@ -12,8 +12,16 @@
 #include <json-glib/json-glib.h>
 
 /* Parsing with the protocol's limits (size, depth, UTF-8). */
-gboolean vp_json_check_depth (const gchar * data, gsize length,
-    guint max_depth);
+typedef enum
+{
+  VP_JSON_SCAN_OK,
+  VP_JSON_SCAN_NOT_OBJECT,
+  VP_JSON_SCAN_TOO_DEEP,
+  VP_JSON_SCAN_TRAILING,
+  VP_JSON_SCAN_BAD_STRING,
+} VpJsonScan;
+
+VpJsonScan vp_json_scan (const gchar * data, gsize length, guint max_depth);
 JsonNode *vp_json_parse_object (const gchar * data, gsize length,
     GError ** error);
 

@@ -1369,10 +1369,47 @@ test_server_malformed (void)
   assert_server_error ("\"x\"", 3, VP_PROTOCOL_ERROR_MALFORMED,
       "a string, not a JSON object");
   assert_server_error ("{\"a\":1", 6, VP_PROTOCOL_ERROR_MALFORMED, NULL);
+  /* json-glib alone would take the second object (and leak the first). */
+  assert_server_error ("{\"a\":1}{\"b\":2}", 14, VP_PROTOCOL_ERROR_MALFORMED,
+      "Data follows");
+  assert_server_error ("{\"a\":1} x", 9, VP_PROTOCOL_ERROR_MALFORMED,
+      "Data follows");
+  assert_server_error ("{\"a\":1}]", 8, VP_PROTOCOL_ERROR_MALFORMED,
+      "Data follows");
+  assert_server_error ("\xef\xbb\xbf{}", 5, VP_PROTOCOL_ERROR_MALFORMED,
+      "not JSON");
+  /* Strings json-glib 1.6 would take (or leak on): checked first. */
+  {
+    const gchar *bad_strings[] = { "{\"a\":\"\\ud800\"}",
+      "{\"a\":\"\\ud800x\"}", "{\"a\":\"\\ud800\\u0041\"}",
+      "{\"a\":\"\\udc00\"}", "{\"a\":\"\\ud83d\\u[de00\"}",
+      "{\"a\":\"\\u12\"}", "{\"a\":\"\\x\"}", "{\"a\":\"\x01\"}",
+      "{\"\\ud83d\\u\":1}", "{\"a\":\"\\"
+    };
+    guint i;
+
+    for (i = 0; i < G_N_ELEMENTS (bad_strings); i++)
+      assert_server_error (bad_strings[i], strlen (bad_strings[i]),
+          VP_PROTOCOL_ERROR_MALFORMED, "string");
+  }
+  {
+    g_autoptr (VpServerMessage) msg = parse_server_ok ("{\"serverContent\":"
+        "{\"modelTurn\":{\"parts\":[{\"text\":\"\\ud83d\\ude00 \\u00e9"
+        "\\/\\b\\f\\n\\r\\t\\\"\\\\\"}]}}}");
+
+    g_assert_cmpstr (msg->text, ==, "\xf0\x9f\x98\x80 \xc3\xa9/\b\f\n\r\t\"\\");
+  }
   assert_server_error ("{\"a\":\"\xff\"}", 9, VP_PROTOCOL_ERROR_MALFORMED,
       "UTF-8");
   assert_server_error ("{\"a\":\"\0\"}", 9, VP_PROTOCOL_ERROR_MALFORMED,
       "UTF-8");
+  /* JSON whitespace around the object is fine. */
+  {
+    g_autoptr (VpServerMessage) msg =
+        parse_server_ok (" \r\n\t{\"setupComplete\":{}} \n");
+
+    g_assert_true (msg->setup_complete);
+  }
   /* Only @length bytes are read: no NUL terminator needed. */
   {
     g_autoptr (VpServerMessage) msg =
@@ -1402,7 +1439,8 @@ test_limits (void)
 {
   g_autofree gchar *ok = nested (VP_PROTOCOL_MAX_DEPTH);
   g_autofree gchar *deep = nested (VP_PROTOCOL_MAX_DEPTH + 1);
-  g_autofree gchar *very_deep = g_strnfill (100000, '[');
+  g_autofree gchar *brackets = g_strnfill (100000, '[');
+  g_autofree gchar *very_deep = g_strconcat ("{\"a\":", brackets, NULL);
   g_autofree gchar *brackets_in_string = NULL;
   gsize big_size = VP_PROTOCOL_MAX_MESSAGE_SIZE + 1;
   g_autofree gchar *big = g_malloc (big_size);
