@@ -32,7 +32,8 @@ GQuark vp_protocol_error_quark (void);
  * VpProtocolError:
  * @VP_PROTOCOL_ERROR_MALFORMED: not UTF-8 JSON, or not a JSON object, or a
  *   field has the wrong JSON type.  Message mirrors the service:
- *   "Invalid JSON payload received. …"
+ *   "Invalid JSON payload received. …", or for a wrong type or enum value
+ *   "Invalid value at 'setup.generation_config.temperature' (TYPE_FLOAT), \"hot\""
  * @VP_PROTOCOL_ERROR_UNKNOWN_FIELD: a field name the protocol does not have.
  *   Message: "Invalid JSON payload received. Unknown name \"x\" at 'setup': Cannot find field."
  * @VP_PROTOCOL_ERROR_INVALID_ARGUMENT: well-formed but not allowed (no
@@ -106,7 +107,7 @@ typedef struct {
   gboolean session_resumption;  /* sessionResumption: {} (turns on updates) */
   gchar *resume_handle;         /* sessionResumption.handle; implies session_resumption */
   gboolean context_compression; /* contextWindowCompression.slidingWindow */
-  gint64 trigger_tokens;        /* < 0: unset (server default 80 % of context) */
+  gint64 trigger_tokens;        /* < 0: unset (server default 80 % of context); sent as a JSON number */
   gint64 target_tokens;         /* < 0: unset (server default trigger / 2) */
   VpTristate initial_history_in_client_content; /* historyConfig (3.1) */
 } VpSetupConfig;
@@ -211,7 +212,7 @@ typedef struct {
   gchar *session_id;            /* setupComplete.sessionId, if any */
 
   gboolean has_server_content;
-  GPtrArray *audio;             /* GBytes of decoded PCM, one per inlineData audio part, in order */
+  GPtrArray *audio;             /* GBytes of decoded PCM, one per inlineData audio part, in order; never NULL */
   guint audio_rate;             /* from mimeType "audio/pcm;rate=N"; 24000 if absent */
   gchar *text;                  /* text parts (not thoughts) joined; NULL if none */
   gchar *thought_text;          /* parts with thought: true, joined */
@@ -271,7 +272,8 @@ typedef enum {
 typedef struct {
   VpClientMessageType type;
 
-  VpSetupConfig *setup;         /* SETUP; tools kept as on the wire */
+  VpSetupConfig *setup;         /* SETUP; model as sent ("models/…"); tools as on the wire with
+                                 * field names in camelCase and enums upper-cased (schemas untouched) */
 
   /* REALTIME_INPUT (several may be set; mediaChunks map to audio/video) */
   GBytes *audio;                /* decoded PCM */
