@@ -476,7 +476,7 @@ thinking_wire (GstGeminiLiveThinking level)
 
 VpSetupConfig *
 gst_gemini_live_config_to_setup (const GstGeminiLiveConfig * c,
-    GPtrArray * warnings, GError ** error)
+    VpTools ** tools_out, GPtrArray * warnings, GError ** error)
 {
   g_autoptr (VpSetupConfig) setup = vp_setup_config_new ();
 
@@ -515,6 +515,8 @@ gst_gemini_live_config_to_setup (const GstGeminiLiveConfig * c,
     if (tools == NULL)
       return NULL;
     setup->tools = vp_tools_to_wire (tools, c->model, warnings);
+    if (tools_out != NULL)
+      *tools_out = g_steal_pointer (&tools);
   }
 
   switch (c->vad) {

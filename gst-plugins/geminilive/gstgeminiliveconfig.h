@@ -120,9 +120,10 @@ gboolean gst_gemini_live_config_get_property (const GstGeminiLiveConfig *
     config, guint id, GValue * value);
 
 /* The setup message for @config: reads the system instruction and tools
- * files.  Errors name the file and the problem; @warnings (nullable) gets
- * what the model cannot take. */
+ * files.  @tools (out, nullable) gets the tools file's tools and handlers.
+ * Errors name the file and the problem; @warnings (nullable) gets what the
+ * model cannot take. */
 VpSetupConfig *gst_gemini_live_config_to_setup (const GstGeminiLiveConfig *
-    config, GPtrArray * warnings, GError ** error);
+    config, VpTools ** tools, GPtrArray * warnings, GError ** error);
 
 G_END_DECLS

@@ -263,6 +263,8 @@ on_turn_complete (VpLiveSession * session, const gchar * reason,
   /* An interrupted turn's turnComplete does not finish a turn. */
   if (!shared->turn_interrupted)
     shared->turns_complete++;
+  if (shared->end_after_turn)
+    shared->conversation_over = TRUE;
   shared->turn_interrupted = FALSE;
   shared->turn_audio_started = FALSE;
   shared->turn_began_us = 0;
@@ -307,15 +309,44 @@ on_tool_call (VpLiveSession * session, const gchar * id, const gchar * name,
 {
   GstElement *target = ref_target (shared);
 
+  /* Only calls the application must answer; geminilive/tool-call was
+   * posted for every call by on_tool_started(). */
   if (target == NULL)
     return;
-  gst_element_post_message (target,
-      gst_message_new_element (GST_OBJECT (target),
-          gst_structure_new ("geminilive/tool-call", "id", G_TYPE_STRING, id,
-              "name", G_TYPE_STRING, name, "args", G_TYPE_STRING, args,
-              NULL)));
   g_signal_emit_by_name (target, "tool-call", id, name, args);
   gst_object_unref (target);
+}
+
+/* Every call, whoever answers it, is visible on the bus. */
+static void
+on_tool_started (VpLiveSession * session, const gchar * id,
+    const gchar * name, const gchar * args, const gchar * handler,
+    GstGeminiLiveShared * shared)
+{
+  gst_gemini_live_shared_post (shared,
+      gst_structure_new ("geminilive/tool-call", "id", G_TYPE_STRING, id,
+          "name", G_TYPE_STRING, name, "args", G_TYPE_STRING, args,
+          "handler", G_TYPE_STRING, handler, NULL));
+}
+
+static void
+on_tool_result (VpLiveSession * session, const gchar * id,
+    const gchar * name, const gchar * response, GstGeminiLiveShared * shared)
+{
+  gst_gemini_live_shared_post (shared,
+      gst_structure_new ("geminilive/tool-result", "id", G_TYPE_STRING, id,
+          "name", G_TYPE_STRING, name, "response", G_TYPE_STRING, response,
+          NULL));
+}
+
+static void
+on_end_call (VpLiveSession * session, GstGeminiLiveShared * shared)
+{
+  /* The goodbye is spoken after the tool answer: end with the turn. */
+  g_mutex_lock (&shared->lock);
+  shared->end_after_turn = TRUE;
+  g_mutex_unlock (&shared->lock);
+  GST_INFO ("session %s: the model ends the call", shared->name);
 }
 
 static void
@@ -460,6 +491,7 @@ gst_gemini_live_shared_open (GstGeminiLiveShared * shared,
   shared->owner = owner;
   shared->target = target;
   shared->conversation_over = FALSE;
+  shared->end_after_turn = FALSE;
   shared->turns_complete = 0;
   shared->turn_interrupted = FALSE;
   shared->was_ready = FALSE;
@@ -478,6 +510,9 @@ gst_gemini_live_shared_open (GstGeminiLiveShared * shared,
   CONNECT ("turn-complete", on_turn_complete);
   CONNECT ("interrupted", on_interrupted);
   CONNECT ("tool-call", on_tool_call);
+  CONNECT ("tool-started", on_tool_started);
+  CONNECT ("tool-result", on_tool_result);
+  CONNECT ("end-call", on_end_call);
   CONNECT ("tool-call-cancelled", on_tool_call_cancelled);
   CONNECT ("go-away", on_go_away);
   CONNECT ("resumption-update", on_resumption_update);

@@ -42,6 +42,7 @@ struct _GstGeminiLiveShared
   gboolean turn_interrupted;    /* the coming turnComplete ends an interrupted turn */
   gboolean was_ready;           /* setupComplete came at least once */
   gboolean conversation_over;   /* end-call or closed: drain, then EOS */
+  gboolean end_after_turn;      /* end-call: over when this turn completes */
 };
 
 /* Output transcription due when sample @position leaves the src. */

@@ -126,6 +126,7 @@ gst_gemini_live_sink_start (GstBaseSink * sink)
   g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) error = NULL;
   g_autoptr (VpSetupConfig) setup = NULL;
+  VpTools *tools = NULL;
   GstGeminiLiveConfig config;
   GstGeminiLiveShared *shared;
   GstElement *target;
@@ -139,7 +140,7 @@ gst_gemini_live_sink_start (GstBaseSink * sink)
   target = self->event_target ? self->event_target : GST_ELEMENT (self);
   GST_OBJECT_UNLOCK (self);
 
-  setup = gst_gemini_live_config_to_setup (&config, warnings, &error);
+  setup = gst_gemini_live_config_to_setup (&config, &tools, warnings, &error);
   if (setup == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
         (NULL));
@@ -159,12 +160,15 @@ gst_gemini_live_sink_start (GstBaseSink * sink)
         ("Session \"%s\" already has a geminilivesink. Give each "
             "geminilivesink its own session name.", name), (NULL));
     gst_gemini_live_config_clear (&config);
+    vp_tools_free (tools);
     return FALSE;
   }
   g_mutex_unlock (&shared->lock);
 
   session = vp_live_session_new ();
   vp_live_session_set_setup (session, setup);
+  /* Declared handlers answer their calls inside the session. */
+  vp_live_session_set_tools (session, tools);
   g_object_set (session, "endpoint", config.endpoint, "scenario",
       config.scenario, NULL);
   if (config.api_key != NULL)
