@@ -855,7 +855,8 @@ describe(`@google/genai ${SDK_VERSION}: goAway and session resumption`, { timeou
     const gi = await c1.waitFor(isGoAway, { from: t1.end, what: 'goAway', timeoutMs: 30000 });
     const timeLeft = c1.msgs[gi].goAway.timeLeft;
     assert.match(String(timeLeft), /^\d+(\.\d+)?s$/, `goAway.timeLeft ${JSON.stringify(timeLeft)} is not a Duration "Ns"`);
-    assert.ok(parseFloat(timeLeft) > 0 && parseFloat(timeLeft) <= 60, `goAway.timeLeft ${timeLeft}`);
+    // 60 s of notice at time-scale 10: timeLeft is the real time left, 6 s.
+    assert.ok(parseFloat(timeLeft) > 0 && parseFloat(timeLeft) <= 6, `goAway.timeLeft ${timeLeft} (expected 6s: 60 s notice at time-scale 10)`);
     let handle = null;
     for (const m of c1.msgs.slice(0, gi + 1)) {
       const u = m.sessionResumptionUpdate;
@@ -889,8 +890,11 @@ describe(`@google/genai ${SDK_VERSION}: goAway and session resumption`, { timeou
       { from: t2.end, what: 'a resumable handle after the resumed turn' });
 
     // Connection 2 runs out: goAway, then the server closes 1011.
-    await c2.waitFor(isGoAway, { what: 'goAway on the resumed connection', timeoutMs: 30000 });
+    const gi2 = await c2.waitFor(isGoAway, { what: 'goAway on the resumed connection', timeoutMs: 30000 });
     const close2 = await c2.waitClose({ timeoutMs: 30000, what: 'the 1011 close at the end of the connection lifetime' });
+    const noticeMs = performance.now() - c2.times[gi2];
+    const left2 = parseFloat(c2.msgs[gi2].goAway.timeLeft) * 1000;
+    assert.ok(Math.abs(noticeMs - left2) < 1500, `the close came ${noticeMs.toFixed(0)} ms after goAway, which said ${left2} ms`);
     assert.equal(close2.code, 1011, `end of lifetime close ${JSON.stringify(close2)}`);
     assert.match(close2.reason, /Deadline expired/, 'end of lifetime close reason');
     assert.deepEqual([...c1.errors, ...c2.errors], []);
@@ -917,6 +921,12 @@ describe(`@google/genai ${SDK_VERSION}: goAway and session resumption`, { timeou
     assert.deepEqual(setup1.sessionResumption, {});
     assert.equal(setup2.sessionResumption?.handle, handle, 'record: resumption handle on the wire');
     assert.ok(r1.messages.some((m) => m.realtimeInput?.text === RESUME_TEXT), 'record: turn 1 text missing');
+    // The SDK's URL: a double slash before ws/, v1beta, the key only in the query (not recorded).
+    for (const r of rec) {
+      if ('path' in r)
+        assert.equal(r.path, '//ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent', 'record: path');
+    }
+    assert.ok(!JSON.stringify(rec).includes(API_KEY), 'record: the API key leaked into the record');
     t.diagnostic(`handle ${handle}; goAway.timeLeft ${timeLeft}; turn 1 ${JSON.stringify(outputText(t1.msgs))}; ` +
       `resumed turn ${JSON.stringify(outputText(t2.msgs))}; end ${close2.code} ${JSON.stringify(close2.reason)}; ` +
       `record sessions ${r1.session}/${r2.session} resumed ${r1.resumed}/${r2.resumed}`);
