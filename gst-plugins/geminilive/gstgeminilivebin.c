@@ -13,7 +13,9 @@
  * and its transcription out of the `text` pad.  Inside are a
  * geminilivesink and a geminilivesrc sharing a private session name.  It
  * has the sink's configuration properties, signals and messages, and the
- * src's playback properties.
+ * src's playback properties.  The `text` pad has output only while the
+ * element is PLAYING; as after a demuxer, put a `queue` after `src` or
+ * `text` when both lead to sinks.
  *
  * ## Example launch line
  * |[
@@ -38,6 +40,7 @@ struct _GstGeminiLiveBin
 
   GstElement *sink;
   GstElement *src;
+  GstPad *text;                 /* ghost of the src's sometimes text pad */
 };
 
 enum
@@ -114,11 +117,19 @@ gst_gemini_live_bin_get_property (GObject * object, guint prop_id,
 }
 
 static void
+on_src_pad_added (GstElement * src, GstPad * pad, GstGeminiLiveBin * self)
+{
+  if (g_str_equal (GST_PAD_NAME (pad), "text"))
+    gst_ghost_pad_set_target (GST_GHOST_PAD (self->text), pad);
+}
+
+static void
 gst_gemini_live_bin_init (GstGeminiLiveBin * self)
 {
   static gint counter = 0;
   g_autofree gchar *session = g_strdup_printf ("geminilive-%d",
       g_atomic_int_add (&counter, 1));
+  GstPadTemplate *templ;
   GstPad *pad;
 
   self->sink = gst_element_factory_make ("geminilivesink", "sink");
@@ -135,9 +146,13 @@ gst_gemini_live_bin_init (GstGeminiLiveBin * self)
   pad = gst_element_get_static_pad (self->src, "src");
   gst_element_add_pad (GST_ELEMENT (self), gst_ghost_pad_new ("src", pad));
   gst_object_unref (pad);
-  pad = gst_element_get_static_pad (self->src, "text");
-  gst_element_add_pad (GST_ELEMENT (self), gst_ghost_pad_new ("text", pad));
-  gst_object_unref (pad);
+  /* geminilivesrc adds its text pad when it starts streaming. */
+  templ = gst_static_pad_template_get (&text_template);
+  self->text = gst_ghost_pad_new_no_target_from_template ("text", templ);
+  gst_object_unref (templ);
+  gst_element_add_pad (GST_ELEMENT (self), self->text);
+  g_signal_connect (self->src, "pad-added", G_CALLBACK (on_src_pad_added),
+      self);
 }
 
 static void

@@ -17,7 +17,13 @@
  * at once, without flushing the pipeline.
  *
  * The `text` pad carries the model's output transcription as UTF-8 text
- * buffers, timestamped with the audio they describe (for subtitles).
+ * buffers, timestamped with the audio they describe (for subtitles).  It
+ * is a sometimes pad: it appears when the element starts streaming (in
+ * PLAYING) and goes away when it stops; gst-launch-1.0 links it by name
+ * (`geminilivesrc.text ! queue ! …`), applications link it in
+ * #GstElement::pad-added.  Both pads are pushed from one streaming thread,
+ * so, as after a demuxer, put a `queue` after one of them when both lead
+ * to sinks.
  *
  * The session is configured and opened by the geminilivesink with the
  * same #GstGeminiLiveSrc:session name.
@@ -60,13 +66,20 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
         "channels=1, rate=24000"));
 
 static GstStaticPadTemplate text_template = GST_STATIC_PAD_TEMPLATE ("text",
-    GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_PAD_SRC, GST_PAD_SOMETIMES,
     GST_STATIC_CAPS ("text/x-raw, format=utf8"));
 
 G_DEFINE_TYPE (GstGeminiLiveSrc, gst_gemini_live_src, GST_TYPE_PUSH_SRC);
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (geminilivesrc, "geminilivesrc",
     GST_RANK_NONE, GST_TYPE_GEMINI_LIVE_SRC,
     gst_gemini_live_element_init (plugin));
+
+static void
+text_free (GstGeminiLiveText * text)
+{
+  g_free (text->text);
+  g_free (text);
+}
 
 static gboolean
 gst_gemini_live_src_start (GstBaseSrc * src)
@@ -81,7 +94,6 @@ gst_gemini_live_src_start (GstBaseSrc * src)
   self->shared = gst_gemini_live_shared_acquire (name);
   self->n_samples = 0;
   self->first_sample_offset = G_MAXUINT64;
-  self->text_started = FALSE;
   GST_INFO_OBJECT (self, "playing session \"%s\"", name);
   return TRUE;
 }
@@ -92,6 +104,7 @@ gst_gemini_live_src_stop (GstBaseSrc * src)
   GstGeminiLiveSrc *self = GST_GEMINI_LIVE_SRC (src);
 
   g_clear_pointer (&self->shared, gst_gemini_live_shared_release);
+  g_list_free_full (g_steal_pointer (&self->texts), (GDestroyNotify) text_free);
   return TRUE;
 }
 
@@ -131,20 +144,53 @@ gst_gemini_live_src_query (GstBaseSrc * src, GstQuery * query)
       query);
 }
 
+/* The text pad is a sometimes pad, added once the audio pad has sent its
+ * stream-start: GstBaseSrc cannot make a stream-id for an element with
+ * two source pads. */
 static void
-text_start (GstGeminiLiveSrc * self)
+text_pad_add (GstGeminiLiveSrc * self)
 {
   g_autofree gchar *stream_id = NULL;
+  GstEvent *audio_start, *event;
   GstSegment segment;
+  GstCaps *caps;
+  GstPad *pad;
+  guint group_id;
 
-  stream_id = gst_pad_create_stream_id (self->text_pad, GST_ELEMENT (self),
-      "text");
-  gst_pad_push_event (self->text_pad, gst_event_new_stream_start (stream_id));
-  gst_pad_push_event (self->text_pad,
-      gst_event_new_caps (gst_static_pad_template_get_caps (&text_template)));
+  pad = gst_pad_new_from_static_template (&text_template, "text");
+  gst_pad_use_fixed_caps (pad);
+  gst_pad_set_active (pad, TRUE);
+  self->text_pad = gst_object_ref (pad);
+  gst_element_add_pad (GST_ELEMENT (self), pad);
+  gst_element_no_more_pads (GST_ELEMENT (self));
+
+  stream_id = gst_pad_create_stream_id (pad, GST_ELEMENT (self), "text");
+  event = gst_event_new_stream_start (stream_id);
+  audio_start = gst_pad_get_sticky_event (GST_BASE_SRC_PAD (self),
+      GST_EVENT_STREAM_START, 0);
+  if (audio_start != NULL) {
+    if (gst_event_parse_group_id (audio_start, &group_id))
+      gst_event_set_group_id (event, group_id);
+    gst_event_unref (audio_start);
+  }
+  gst_pad_push_event (pad, event);
+  caps = gst_static_pad_template_get_caps (&text_template);
+  gst_pad_push_event (pad, gst_event_new_caps (caps));
+  gst_caps_unref (caps);
   gst_segment_init (&segment, GST_FORMAT_TIME);
-  gst_pad_push_event (self->text_pad, gst_event_new_segment (&segment));
-  self->text_started = TRUE;
+  gst_pad_push_event (pad, gst_event_new_segment (&segment));
+}
+
+static void
+text_pad_remove (GstGeminiLiveSrc * self)
+{
+  GstPad *pad = g_steal_pointer (&self->text_pad);
+
+  if (pad == NULL)
+    return;
+  gst_pad_set_active (pad, FALSE);
+  gst_element_remove_pad (GST_ELEMENT (self), pad);
+  gst_object_unref (pad);
 }
 
 /* Takes one period of model audio (or less), and the transcription due
@@ -156,12 +202,17 @@ gst_gemini_live_src_create (GstPushSrc * src, GstBuffer ** out)
   GstGeminiLiveShared *shared = self->shared;
   guint period = period_samples (self);
   GstBuffer *audio = NULL, *buffer;
-  GList *texts = NULL, *l;
+  GList *texts = NULL;
   guint64 consumed_before, taken = 0, text_end;
   gboolean eos = FALSE, first = FALSE;
   guint num_turns;
   GstClockTime pts, next;
   gsize available;
+
+  if (G_UNLIKELY (self->text_pad == NULL))
+    text_pad_add (self);
+  /* Texts of a buffer that never left (flushing). */
+  g_list_free_full (g_steal_pointer (&self->texts), (GDestroyNotify) text_free);
 
   GST_OBJECT_LOCK (self);
   num_turns = self->num_turns;
@@ -193,8 +244,8 @@ gst_gemini_live_src_create (GstPushSrc * src, GstBuffer ** out)
 
   if (eos) {
     GST_INFO_OBJECT (self, "conversation over: EOS");
-    if (self->text_started)
-      gst_pad_push_event (self->text_pad, gst_event_new_eos ());
+    g_list_free_full (texts, (GDestroyNotify) text_free);
+    gst_pad_push_event (self->text_pad, gst_event_new_eos ());
     return GST_FLOW_EOS;
   }
 
@@ -229,40 +280,48 @@ gst_gemini_live_src_create (GstPushSrc * src, GstBuffer ** out)
   if (first)
     self->first_sample_offset = GST_BUFFER_OFFSET (buffer);
 
-  if (gst_pad_is_linked (self->text_pad)) {
-    if (!self->text_started)
-      text_start (self);
-    if (texts == NULL) {
-      gst_pad_push_event (self->text_pad, gst_event_new_gap (pts,
-              next - pts));
-    }
-    for (l = texts; l != NULL; l = l->next) {
-      GstGeminiLiveText *text = l->data;
-      guint64 offset = text->position > consumed_before ?
-          text->position - consumed_before : 0;
-      guint64 end = MAX (text_end, text->position + 1);
-      gsize len = strlen (text->text);
-      GstBuffer *tb = gst_buffer_new_memdup (text->text, len);
-
-      GST_BUFFER_PTS (tb) = pts + gst_util_uint64_scale (offset, GST_SECOND,
-          RATE);
-      GST_BUFFER_DURATION (tb) = gst_util_uint64_scale (end -
-          text->position, GST_SECOND, RATE);
-      gst_pad_push (self->text_pad, tb);
-    }
-  }
-  for (l = texts; l != NULL; l = l->next) {
-    GstGeminiLiveText *text = l->data;
-    g_free (text->text);
-    g_free (text);
-  }
-  g_list_free (texts);
+  /* The texts leave with their audio, in on_buffer_out(). */
+  self->texts = texts;
+  self->texts_base = consumed_before;
+  self->texts_end = text_end;
 
   *out = buffer;
   return GST_FLOW_OK;
 }
 
-/* The voice-to-voice clock stops when the turn's first sample leaves. */
+/* Output transcription due within @buffer, timestamped like it: its PTS
+ * is final only now. */
+static void
+push_texts (GstGeminiLiveSrc * self, GstBuffer * buffer)
+{
+  GstClockTime pts = GST_BUFFER_PTS (buffer);
+  GList *texts = g_steal_pointer (&self->texts), *l;
+
+  if (texts == NULL) {
+    if (gst_pad_is_linked (self->text_pad))
+      gst_pad_push_event (self->text_pad, gst_event_new_gap (pts,
+              GST_BUFFER_DURATION (buffer)));
+    return;
+  }
+
+  for (l = texts; l != NULL; l = l->next) {
+    GstGeminiLiveText *text = l->data;
+    guint64 offset = text->position > self->texts_base ?
+        text->position - self->texts_base : 0;
+    guint64 end = MAX (self->texts_end, text->position + 1);
+    GstBuffer *tb = gst_buffer_new_memdup (text->text, strlen (text->text));
+
+    GST_BUFFER_PTS (tb) = pts + gst_util_uint64_scale (offset, GST_SECOND,
+        RATE);
+    GST_BUFFER_DURATION (tb) = gst_util_uint64_scale (end - text->position,
+        GST_SECOND, RATE);
+    gst_pad_push (self->text_pad, tb);
+  }
+  g_list_free_full (texts, (GDestroyNotify) text_free);
+}
+
+/* Runs as each audio buffer leaves: the voice-to-voice clock stops when
+ * the turn's first sample leaves, and the transcription goes with it. */
 static GstPadProbeReturn
 on_buffer_out (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
@@ -277,7 +336,24 @@ on_buffer_out (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     gst_gemini_live_shared_report_first_sample (self->shared,
         g_get_monotonic_time ());
   }
+  if (self->text_pad != NULL)
+    push_texts (self, buffer);
   return GST_PAD_PROBE_OK;
+}
+
+static GstStateChangeReturn
+gst_gemini_live_src_change_state (GstElement * element,
+    GstStateChange transition)
+{
+  GstGeminiLiveSrc *self = GST_GEMINI_LIVE_SRC (element);
+  GstStateChangeReturn ret;
+
+  ret = GST_ELEMENT_CLASS (gst_gemini_live_src_parent_class)->change_state
+      (element, transition);
+  /* The streaming thread is gone: the next start adds a new text pad. */
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    text_pad_remove (self);
+  return ret;
 }
 
 static void
@@ -355,10 +431,6 @@ gst_gemini_live_src_init (GstGeminiLiveSrc * self)
 
   gst_pad_add_probe (GST_BASE_SRC_PAD (self), GST_PAD_PROBE_TYPE_BUFFER,
       on_buffer_out, self, NULL);
-
-  self->text_pad = gst_pad_new_from_static_template (&text_template, "text");
-  gst_pad_use_fixed_caps (self->text_pad);
-  gst_element_add_pad (GST_ELEMENT (self), self->text_pad);
 }
 
 static void
@@ -400,6 +472,8 @@ gst_gemini_live_src_class_init (GstGeminiLiveSrcClass * klass)
       "Plays what the model of a Gemini Live session says",
       "Voxpipe contributors");
 
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_gemini_live_src_change_state);
   base_src_class->start = GST_DEBUG_FUNCPTR (gst_gemini_live_src_start);
   base_src_class->stop = GST_DEBUG_FUNCPTR (gst_gemini_live_src_stop);
   base_src_class->get_times = GST_DEBUG_FUNCPTR (gst_gemini_live_src_get_times);

@@ -32,9 +32,11 @@ struct _GstGeminiLiveSrc
   guint64 n_samples;            /* samples output: the timestamps */
   guint64 first_sample_offset;  /* a turn's first sample is in the buffer
                                  * starting at this sample, or -1 */
-  gboolean text_started;
-
-  GstPad *text_pad;
+  GList *texts;                 /* GstGeminiLiveText leaving with the buffer
+                                 * create() made */
+  guint64 texts_base;           /* model samples played before that buffer */
+  guint64 texts_end;            /* where the last of those texts ends */
+  GstPad *text_pad;             /* the sometimes pad, while streaming */
 };
 
 G_END_DECLS
