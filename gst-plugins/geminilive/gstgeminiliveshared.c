@@ -43,6 +43,7 @@ gst_gemini_live_shared_acquire (const gchar * name)
     g_mutex_init (&entry->shared.lock);
     entry->shared.playout = gst_adapter_new ();
     g_queue_init (&entry->shared.texts);
+    g_queue_init (&entry->shared.turn_starts);
     registry = g_list_prepend (registry, entry);
   }
   entry->refcount++;
@@ -74,6 +75,7 @@ gst_gemini_live_shared_release (GstGeminiLiveShared * shared)
   g_clear_object (&shared->session);
   g_object_unref (shared->playout);
   g_queue_clear_full (&shared->texts, (GDestroyNotify) text_free);
+  g_queue_clear_full (&shared->turn_starts, g_free);
   g_mutex_clear (&shared->lock);
   g_free (shared->name);
   g_free (entry);
@@ -185,6 +187,14 @@ on_audio (VpLiveSession * session, GBytes * pcm, guint rate,
   }
 
   g_mutex_lock (&shared->lock);
+  if (!shared->turn_has_audio) {
+    /* The turn's first sample: the src reports it when it plays. */
+    GstGeminiLiveTurnStart *start = g_new0 (GstGeminiLiveTurnStart, 1);
+    start->position = shared->samples_in;
+    start->began_us = shared->turn_began_us;
+    g_queue_push_tail (&shared->turn_starts, start);
+    shared->turn_has_audio = TRUE;
+  }
   gst_adapter_push (shared->playout, gst_buffer_new_wrapped_bytes (pcm));
   shared->samples_in += g_bytes_get_size (pcm) / 2;
   g_mutex_unlock (&shared->lock);
@@ -260,14 +270,16 @@ on_turn_complete (VpLiveSession * session, const gchar * reason,
     GstGeminiLiveShared * shared)
 {
   g_mutex_lock (&shared->lock);
-  /* An interrupted turn's turnComplete does not finish a turn. */
-  if (!shared->turn_interrupted)
+  /* An interrupted turn's turnComplete does not finish a turn, and the
+   * user's turn that interrupted it is still to be answered. */
+  if (!shared->turn_interrupted) {
     shared->turns_complete++;
+    shared->turn_began_us = 0;
+  }
   if (shared->end_after_turn)
     shared->conversation_over = TRUE;
   shared->turn_interrupted = FALSE;
-  shared->turn_audio_started = FALSE;
-  shared->turn_began_us = 0;
+  shared->turn_has_audio = FALSE;
   g_mutex_unlock (&shared->lock);
   emit_turn (shared, "complete", -1);
 }
@@ -283,8 +295,8 @@ on_interrupted (VpLiveSession * session, GstGeminiLiveShared * shared)
   dropped = gst_adapter_available (shared->playout) / 2;
   gst_adapter_clear (shared->playout);
   g_queue_clear_full (&shared->texts, (GDestroyNotify) text_free);
-  shared->turn_audio_started = FALSE;
-  shared->turn_began_us = 0;
+  g_queue_clear_full (&shared->turn_starts, g_free);
+  shared->turn_has_audio = FALSE;
   shared->turn_interrupted = TRUE;
   g_mutex_unlock (&shared->lock);
 
@@ -496,7 +508,7 @@ gst_gemini_live_shared_open (GstGeminiLiveShared * shared,
   shared->turn_interrupted = FALSE;
   shared->was_ready = FALSE;
   shared->turn_began_us = 0;
-  shared->turn_audio_started = FALSE;
+  shared->turn_has_audio = FALSE;
   g_mutex_unlock (&shared->lock);
 
 #define CONNECT(signal, handler) \
@@ -534,6 +546,7 @@ gst_gemini_live_shared_close (GstGeminiLiveShared * shared)
   shared->conversation_over = TRUE;
   gst_adapter_clear (shared->playout);
   g_queue_clear_full (&shared->texts, (GDestroyNotify) text_free);
+  g_queue_clear_full (&shared->turn_starts, g_free);
   g_mutex_unlock (&shared->lock);
 
   if (session != NULL) {
@@ -554,14 +567,14 @@ gst_gemini_live_shared_mark_turn_end (GstGeminiLiveShared * shared,
 
 void
 gst_gemini_live_shared_report_first_sample (GstGeminiLiveShared * shared,
-    gint64 when_us)
+    gint64 began_us, gint64 when_us)
 {
   gdouble latency_ms = -1;
   GstElement *owner;
 
+  if (began_us > 0)
+    latency_ms = (when_us - began_us) / 1000.0;
   g_mutex_lock (&shared->lock);
-  if (shared->turn_began_us > 0)
-    latency_ms = (when_us - shared->turn_began_us) / 1000.0;
   owner = shared->owner ? gst_object_ref (shared->owner) : NULL;
   g_mutex_unlock (&shared->lock);
 

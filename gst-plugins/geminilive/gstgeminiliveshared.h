@@ -37,13 +37,22 @@ struct _GstGeminiLiveShared
   GQueue texts;                 /* GstGeminiLiveText waiting for their audio */
 
   gint64 turn_began_us;         /* when the user's turn ended (monotonic) */
-  gboolean turn_audio_started;  /* the model's first sample went out */
+  gboolean turn_has_audio;      /* the model's turn has sent audio */
+  GQueue turn_starts;           /* GstGeminiLiveTurnStart, not played yet */
   guint turns_complete;
   gboolean turn_interrupted;    /* the coming turnComplete ends an interrupted turn */
   gboolean was_ready;           /* setupComplete came at least once */
   gboolean conversation_over;   /* end-call or closed: drain, then EOS */
   gboolean end_after_turn;      /* end-call: over when this turn completes */
 };
+
+/* A model turn whose first sample, @position, has not left the src yet;
+ * @began_us: when the user's turn ended, or 0. */
+typedef struct
+{
+  guint64 position;
+  gint64 began_us;
+} GstGeminiLiveTurnStart;
 
 /* Output transcription due when sample @position leaves the src. */
 typedef struct
@@ -68,9 +77,10 @@ void gst_gemini_live_shared_close (GstGeminiLiveShared * shared);
 void gst_gemini_live_shared_mark_turn_end (GstGeminiLiveShared * shared,
     gint64 when_us);
 
-/* Called by the src when the first model sample of a turn leaves it. */
+/* Called by the src when the first model sample of a turn leaves it;
+ * @began_us from the turn's GstGeminiLiveTurnStart. */
 void gst_gemini_live_shared_report_first_sample (GstGeminiLiveShared *
-    shared, gint64 when_us);
+    shared, gint64 began_us, gint64 when_us);
 
 /* Posts geminilive/@name with @structure's fields and emits the matching
  * signal is the caller's job; this only posts. */

@@ -205,6 +205,7 @@ gst_gemini_live_src_create (GstPushSrc * src, GstBuffer ** out)
   GList *texts = NULL;
   guint64 consumed_before, taken = 0, text_end;
   gboolean eos = FALSE, first = FALSE;
+  gint64 began_us = 0;
   guint num_turns;
   GstClockTime pts, next;
   gsize available;
@@ -227,10 +228,15 @@ gst_gemini_live_src_create (GstPushSrc * src, GstBuffer ** out)
   } else if (available > 0) {
     taken = MIN (available, period);
     audio = gst_adapter_take_buffer (shared->playout, taken * 2);
-    if (!shared->turn_audio_started) {
-      shared->turn_audio_started = TRUE;
-      first = TRUE;
-    }
+  }
+  while (!g_queue_is_empty (&shared->turn_starts)) {
+    GstGeminiLiveTurnStart *start = g_queue_peek_head (&shared->turn_starts);
+    if (start->position >= consumed_before + taken)
+      break;
+    if (!first)
+      began_us = start->began_us;
+    first = TRUE;
+    g_free (g_queue_pop_head (&shared->turn_starts));
   }
   while (!g_queue_is_empty (&shared->texts)) {
     GstGeminiLiveText *text = g_queue_peek_head (&shared->texts);
@@ -277,8 +283,10 @@ gst_gemini_live_src_create (GstPushSrc * src, GstBuffer ** out)
     GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DISCONT);
   self->n_samples += period;
 
-  if (first)
+  if (first) {
     self->first_sample_offset = GST_BUFFER_OFFSET (buffer);
+    self->first_began_us = began_us;
+  }
 
   /* The texts leave with their audio, in on_buffer_out(). */
   self->texts = texts;
@@ -334,7 +342,7 @@ on_buffer_out (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
       && GST_BUFFER_OFFSET (buffer) == self->first_sample_offset) {
     self->first_sample_offset = G_MAXUINT64;
     gst_gemini_live_shared_report_first_sample (self->shared,
-        g_get_monotonic_time ());
+        self->first_began_us, g_get_monotonic_time ());
   }
   if (self->text_pad != NULL)
     push_texts (self, buffer);

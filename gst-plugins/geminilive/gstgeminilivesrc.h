@@ -32,6 +32,7 @@ struct _GstGeminiLiveSrc
   guint64 n_samples;            /* samples output: the timestamps */
   guint64 first_sample_offset;  /* a turn's first sample is in the buffer
                                  * starting at this sample, or -1 */
+  gint64 first_began_us;        /* when the user's turn before it ended */
   GList *texts;                 /* GstGeminiLiveText leaving with the buffer
                                  * create() made */
   guint64 texts_base;           /* model samples played before that buffer */
