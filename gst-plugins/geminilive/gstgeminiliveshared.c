@@ -298,6 +298,7 @@ on_interrupted (VpLiveSession * session, GstGeminiLiveShared * shared)
   g_queue_clear_full (&shared->turn_starts, g_free);
   shared->turn_has_audio = FALSE;
   shared->turn_interrupted = TRUE;
+  shared->epoch++;
   g_mutex_unlock (&shared->lock);
 
   GST_INFO ("session %s: interrupted, dropped %" G_GUINT64_FORMAT

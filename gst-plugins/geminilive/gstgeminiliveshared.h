@@ -35,6 +35,8 @@ struct _GstGeminiLiveShared
   GstAdapter *playout;          /* model audio, S16LE mono 24 kHz */
   guint64 samples_in;           /* total samples ever queued */
   GQueue texts;                 /* GstGeminiLiveText waiting for their audio */
+  guint epoch;                  /* bumped by each barge-in: audio the src
+                                 * took before it must not leave */
 
   gint64 turn_began_us;         /* when the user's turn ended (monotonic) */
   gboolean turn_has_audio;      /* the model's turn has sent audio */

@@ -229,6 +229,8 @@ gst_gemini_live_src_create (GstPushSrc * src, GstBuffer ** out)
     taken = MIN (available, period);
     audio = gst_adapter_take_buffer (shared->playout, taken * 2);
   }
+  self->audio_pending = audio != NULL;
+  self->audio_epoch = shared->epoch;
   while (!g_queue_is_empty (&shared->turn_starts)) {
     GstGeminiLiveTurnStart *start = g_queue_peek_head (&shared->turn_starts);
     if (start->position >= consumed_before + taken)
@@ -328,13 +330,42 @@ push_texts (GstGeminiLiveSrc * self, GstBuffer * buffer)
   g_list_free_full (texts, (GDestroyNotify) text_free);
 }
 
+/* Whether the user barged in since create() took the model audio of the
+ * buffer that is leaving now (it waited for the clock meanwhile). */
+static gboolean
+audio_is_stale (GstGeminiLiveSrc * self)
+{
+  gboolean stale;
+
+  if (!self->audio_pending)
+    return FALSE;
+  self->audio_pending = FALSE;
+  g_mutex_lock (&self->shared->lock);
+  stale = self->shared->epoch != self->audio_epoch;
+  g_mutex_unlock (&self->shared->lock);
+  return stale;
+}
+
 /* Runs as each audio buffer leaves: the voice-to-voice clock stops when
- * the turn's first sample leaves, and the transcription goes with it. */
+ * the turn's first sample leaves, and the transcription goes with it.
+ * Audio of an interrupted turn leaves as silence. */
 static GstPadProbeReturn
 on_buffer_out (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
   GstGeminiLiveSrc *self = user_data;
   GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+
+  if (G_UNLIKELY (audio_is_stale (self))) {
+    GST_DEBUG_OBJECT (self, "barge-in: the buffer at %" G_GUINT64_FORMAT
+        " leaves as silence", GST_BUFFER_OFFSET (buffer));
+    buffer = gst_buffer_make_writable (buffer);
+    gst_buffer_memset (buffer, 0, 0, gst_buffer_get_size (buffer));
+    GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_GAP);
+    GST_PAD_PROBE_INFO_DATA (info) = buffer;
+    self->first_sample_offset = G_MAXUINT64;
+    g_list_free_full (g_steal_pointer (&self->texts),
+        (GDestroyNotify) text_free);
+  }
 
   /* By offset: GstBaseSrc shifts a live source's PTS to the running time
    * of its first buffer. */

@@ -33,6 +33,8 @@ struct _GstGeminiLiveSrc
   guint64 first_sample_offset;  /* a turn's first sample is in the buffer
                                  * starting at this sample, or -1 */
   gint64 first_began_us;        /* when the user's turn before it ended */
+  gboolean audio_pending;       /* the buffer create() made has model audio */
+  guint audio_epoch;            /* the shared epoch when it was taken */
   GList *texts;                 /* GstGeminiLiveText leaving with the buffer
                                  * create() made */
   guint64 texts_base;           /* model samples played before that buffer */
