@@ -39,9 +39,7 @@ hex4 (const gchar * p, const gchar * end)
 }
 
 /* Skips the string starting after its opening quote; NULL if it is not a
- * valid JSON string.  json-glib 1.6 is lax here (raw control characters,
- * "\x", lone surrogates) and leaks memory on some bad surrogate pairs, so
- * it only ever sees strings that passed this check. */
+ * valid JSON string (surrogates must pair up). */
 static const gchar *
 skip_string (const gchar * p, const gchar * end)
 {
@@ -90,48 +88,181 @@ skip_string (const gchar * p, const gchar * end)
   return NULL;
 }
 
-VpJsonScan
-vp_json_scan (const gchar * data, gsize length, guint max_depth)
+typedef struct
 {
-  const gchar *p = data;
-  const gchar *end = data + length;
-  guint depth = 0;
+  const gchar *p;
+  const gchar *end;
+  guint depth;
+  guint max_depth;
+  VpJsonScan result;
+} Scanner;
 
-  while (p < end && is_json_space (*p))
-    p++;
-  if (p == end || *p != '{')
-    return VP_JSON_SCAN_NOT_OBJECT;
+static void
+skip_space (Scanner * s)
+{
+  while (s->p < s->end && is_json_space (*s->p))
+    s->p++;
+}
 
-  /* Count nesting outside strings (json-glib 1.6 recurses without a
-   * limit), and find where the top-level object ends: json-glib 1.6
-   * silently takes "{…}{…}" and leaks the first object. */
-  while (p < end) {
-    switch (*p++) {
-      case '"':
-        p = skip_string (p, end);
-        if (p == NULL)
-          return VP_JSON_SCAN_BAD_STRING;
-        break;
-      case '{':
-      case '[':
-        if (++depth > max_depth)
-          return VP_JSON_SCAN_TOO_DEEP;
-        break;
-      case '}':
-      case ']':
-        if (depth > 0 && --depth == 0) {
-          while (p < end && is_json_space (*p))
-            p++;
-          return p == end ? VP_JSON_SCAN_OK : VP_JSON_SCAN_TRAILING;
-        }
-        break;
-      default:
-        break;
-    }
+static gboolean
+fail (Scanner * s, VpJsonScan result)
+{
+  s->result = result;
+  return FALSE;
+}
+
+static gboolean
+scan_digits (Scanner * s)
+{
+  const gchar *start = s->p;
+
+  while (s->p < s->end && g_ascii_isdigit (*s->p))
+    s->p++;
+  return s->p > start || fail (s, VP_JSON_SCAN_SYNTAX);
+}
+
+/* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+static gboolean
+scan_number (Scanner * s)
+{
+  if (*s->p == '-')
+    s->p++;
+  if (s->p < s->end && *s->p == '0')
+    s->p++;
+  else if (!scan_digits (s))
+    return FALSE;
+  if (s->p < s->end && *s->p == '.') {
+    s->p++;
+    if (!scan_digits (s))
+      return FALSE;
+  }
+  if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+    s->p++;
+    if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+      s->p++;
+    if (!scan_digits (s))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+scan_literal (Scanner * s, const gchar * word)
+{
+  gsize n = strlen (word);
+
+  if ((gsize) (s->end - s->p) < n || memcmp (s->p, word, n) != 0)
+    return fail (s, VP_JSON_SCAN_SYNTAX);
+  s->p += n;
+  return TRUE;
+}
+
+static gboolean
+scan_string (Scanner * s)
+{
+  const gchar *after = skip_string (s->p + 1, s->end);
+
+  if (after == NULL)
+    return fail (s, VP_JSON_SCAN_BAD_STRING);
+  s->p = after;
+  return TRUE;
+}
+
+static gboolean scan_value (Scanner * s);
+
+/* Objects and arrays: recursion is bounded by max_depth. */
+static gboolean
+scan_container (Scanner * s, gchar close)
+{
+  if (++s->depth > s->max_depth)
+    return fail (s, VP_JSON_SCAN_TOO_DEEP);
+  s->p++;
+  skip_space (s);
+  if (s->p < s->end && *s->p == close) {
+    s->p++;
+    s->depth--;
+    return TRUE;
   }
 
-  /* Unterminated: json-glib reports where. */
-  return VP_JSON_SCAN_OK;
+  for (;;) {
+    skip_space (s);
+    if (close == '}') {
+      if (s->p == s->end || *s->p != '"')
+        return fail (s, VP_JSON_SCAN_SYNTAX);
+      if (!scan_string (s))
+        return FALSE;
+      skip_space (s);
+      if (s->p == s->end || *s->p != ':')
+        return fail (s, VP_JSON_SCAN_SYNTAX);
+      s->p++;
+    }
+    if (!scan_value (s))
+      return FALSE;
+    skip_space (s);
+    if (s->p == s->end)
+      return fail (s, VP_JSON_SCAN_SYNTAX);
+    if (*s->p == close)
+      break;
+    if (*s->p != ',')
+      return fail (s, VP_JSON_SCAN_SYNTAX);
+    s->p++;
+  }
+
+  s->p++;
+  s->depth--;
+  return TRUE;
+}
+
+static gboolean
+scan_value (Scanner * s)
+{
+  skip_space (s);
+  if (s->p == s->end)
+    return fail (s, VP_JSON_SCAN_SYNTAX);
+
+  switch (*s->p) {
+    case '{':
+      return scan_container (s, '}');
+    case '[':
+      return scan_container (s, ']');
+    case '"':
+      return scan_string (s);
+    case 't':
+      return scan_literal (s, "true");
+    case 'f':
+      return scan_literal (s, "false");
+    case 'n':
+      return scan_literal (s, "null");
+    default:
+      if (*s->p == '-' || g_ascii_isdigit (*s->p))
+        return scan_number (s);
+      return fail (s, VP_JSON_SCAN_SYNTAX);
+  }
+}
+
+VpJsonScan
+vp_json_scan (const gchar * data, gsize length, guint max_depth,
+    gsize * error_offset)
+{
+  Scanner s = { data, data + length, 0, max_depth, VP_JSON_SCAN_OK };
+
+  /* A full syntax check before json-glib 1.6 sees the bytes: it recurses
+   * without a depth limit, leaks memory on several syntax errors (bad
+   * surrogate pairs, stray '/'), silently takes "{…}{…}" and accepts raw
+   * control characters and "\x" in strings.  Given valid JSON it takes
+   * none of those paths. */
+  skip_space (&s);
+  if (s.p == s.end || *s.p != '{') {
+    s.result = VP_JSON_SCAN_NOT_OBJECT;
+  } else if (scan_value (&s)) {
+    skip_space (&s);
+    if (s.p != s.end)
+      s.result = VP_JSON_SCAN_TRAILING;
+  }
+
+  if (error_offset != NULL)
+    *error_offset = s.p - data;
+  return s.result;
 }
 
 /* The kind of a top-level value that is not an object, from its first
@@ -166,6 +297,7 @@ vp_json_parse_object (const gchar * data, gsize length, GError ** error)
   g_autoptr (JsonParser) parser = NULL;
   g_autoptr (GError) parse_error = NULL;
   JsonNode *root;
+  gsize offset = 0;
 
   if (length > VP_PROTOCOL_MAX_MESSAGE_SIZE) {
     g_set_error (error, VP_PROTOCOL_ERROR, VP_PROTOCOL_ERROR_TOO_LARGE,
@@ -187,7 +319,7 @@ vp_json_parse_object (const gchar * data, gsize length, GError ** error)
     return NULL;
   }
 
-  switch (vp_json_scan (data, length, VP_PROTOCOL_MAX_DEPTH)) {
+  switch (vp_json_scan (data, length, VP_PROTOCOL_MAX_DEPTH, &offset)) {
     case VP_JSON_SCAN_OK:
       break;
     case VP_JSON_SCAN_NOT_OBJECT:
@@ -201,15 +333,29 @@ vp_json_parse_object (const gchar * data, gsize length, GError ** error)
           VP_PROTOCOL_MAX_DEPTH);
       return NULL;
     case VP_JSON_SCAN_BAD_STRING:
-      g_set_error_literal (error, VP_PROTOCOL_ERROR,
-          VP_PROTOCOL_ERROR_MALFORMED,
-          "Invalid JSON payload received. A string is unterminated or "
-          "holds a control character or a bad escape.");
+      g_set_error (error, VP_PROTOCOL_ERROR, VP_PROTOCOL_ERROR_MALFORMED,
+          "Invalid JSON payload received. The string at byte %" G_GSIZE_FORMAT
+          " is unterminated or holds a control character or a bad escape.",
+          offset);
+      return NULL;
+    case VP_JSON_SCAN_SYNTAX:
+      if (offset >= length)
+        g_set_error_literal (error, VP_PROTOCOL_ERROR,
+            VP_PROTOCOL_ERROR_MALFORMED,
+            "Invalid JSON payload received. Unexpected end of data.");
+      else if (g_ascii_isgraph (data[offset]))
+        g_set_error (error, VP_PROTOCOL_ERROR, VP_PROTOCOL_ERROR_MALFORMED,
+            "Invalid JSON payload received. Unexpected '%c' at byte %"
+            G_GSIZE_FORMAT ".", data[offset], offset);
+      else
+        g_set_error (error, VP_PROTOCOL_ERROR, VP_PROTOCOL_ERROR_MALFORMED,
+            "Invalid JSON payload received. Unexpected byte 0x%02x at byte %"
+            G_GSIZE_FORMAT ".", (guchar) data[offset], offset);
       return NULL;
     case VP_JSON_SCAN_TRAILING:
-      g_set_error_literal (error, VP_PROTOCOL_ERROR,
-          VP_PROTOCOL_ERROR_MALFORMED,
-          "Invalid JSON payload received. Data follows the JSON object.");
+      g_set_error (error, VP_PROTOCOL_ERROR, VP_PROTOCOL_ERROR_MALFORMED,
+          "Invalid JSON payload received. Data follows the JSON object at "
+          "byte %" G_GSIZE_FORMAT ".", offset);
       return NULL;
   }
 

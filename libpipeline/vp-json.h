@@ -19,9 +19,13 @@ typedef enum
   VP_JSON_SCAN_TOO_DEEP,
   VP_JSON_SCAN_TRAILING,
   VP_JSON_SCAN_BAD_STRING,
+  VP_JSON_SCAN_SYNTAX,
 } VpJsonScan;
 
-VpJsonScan vp_json_scan (const gchar * data, gsize length, guint max_depth);
+/* Checks that @data is one JSON object, nothing else, at most @max_depth
+ * deep; @error_offset: (out) (optional): where it went wrong. */
+VpJsonScan vp_json_scan (const gchar * data, gsize length, guint max_depth,
+    gsize * error_offset);
 JsonNode *vp_json_parse_object (const gchar * data, gsize length,
     GError ** error);
 

@@ -1378,6 +1378,29 @@ test_server_malformed (void)
       "Data follows");
   assert_server_error ("\xef\xbb\xbf{}", 5, VP_PROTOCOL_ERROR_MALFORMED,
       "not JSON");
+  /* Full syntax check before json-glib (which leaks on some errors). */
+  assert_server_error ("{/{/}{}", 7, VP_PROTOCOL_ERROR_MALFORMED,
+      "Unexpected '/' at byte 1.");
+  {
+    const gchar *bad_syntax[] = { "{\"a\":01}", "{\"a\":1.}",
+      "{\"a\":.5}", "{\"a\":1e}", "{\"a\":-}", "{\"a\":tru}",
+      "{\"a\":[1,]}", "{,}", "{\"a\" 1}", "{\"a\":NaN}", "{\"a\":1,}",
+      "{\"a\":[1 2]}", "{'a':1}", "{\"a\":+1}", "{\"a\":\"x\"",
+      "{\"a\"}", "{\"a\":}", "{1:2}", "{\"a\":[}"
+    };
+    guint i;
+
+    for (i = 0; i < G_N_ELEMENTS (bad_syntax); i++)
+      assert_server_error (bad_syntax[i], strlen (bad_syntax[i]),
+          VP_PROTOCOL_ERROR_MALFORMED, "Invalid JSON payload received.");
+  }
+  {
+    g_autoptr (VpServerMessage) msg = parse_server_ok ("{\"a\":-0.5e+10,"
+        "\"b\":0,\"c\":1E5,\"d\":[],\"e\":{},\"f\":[true,false,null],"
+        "\"g\":-0,\"h\":12.50E-3,\"i\":[[],[{}]], \"j\" : \"\" }");
+
+    g_assert_false (msg->has_error);
+  }
   /* Strings json-glib 1.6 would take (or leak on): checked first. */
   {
     const gchar *bad_strings[] = { "{\"a\":\"\\ud800\"}",
