@@ -128,6 +128,20 @@ gst_gemini_live_shared_post (GstGeminiLiveShared * shared,
 
 /* Session events → signals + messages */
 
+/* Takes the lock if @session is the one open, for a handler that changes
+ * the shared state.  The handlers are disconnected when the session
+ * closes, but an emission already under way on the network thread may
+ * still run after the next session (same name) opened. */
+static gboolean
+lock_current (GstGeminiLiveShared * shared, VpLiveSession * session)
+{
+  g_mutex_lock (&shared->lock);
+  if (shared->session == session)
+    return TRUE;
+  g_mutex_unlock (&shared->lock);
+  return FALSE;
+}
+
 static const gchar *
 state_name (VpSessionState state)
 {
@@ -147,14 +161,15 @@ state_name (VpSessionState state)
 }
 
 static void
-emit_session (GstGeminiLiveShared * shared, const gchar * state)
+emit_session (GstGeminiLiveShared * shared, VpLiveSession * session,
+    const gchar * state)
 {
   GstElement *target = ref_target (shared);
   g_autofree gchar *handle = NULL;
 
   if (target == NULL)
     return;
-  handle = vp_live_session_dup_resume_handle (shared->session);
+  handle = vp_live_session_dup_resume_handle (session);
   g_signal_emit_by_name (target, "session", state, handle);
   gst_element_post_message (target,
       gst_message_new_element (GST_OBJECT (target),
@@ -167,13 +182,14 @@ static void
 on_state_changed (VpLiveSession * session, VpSessionState state,
     GstGeminiLiveShared * shared)
 {
-  g_mutex_lock (&shared->lock);
+  if (!lock_current (shared, session))
+    return;
   if (state == VP_SESSION_STATE_READY)
     shared->was_ready = TRUE;
   if (state == VP_SESSION_STATE_CLOSED)
     shared->conversation_over = TRUE;
   g_mutex_unlock (&shared->lock);
-  emit_session (shared, state_name (state));
+  emit_session (shared, session, state_name (state));
 }
 
 static void
@@ -186,7 +202,8 @@ on_audio (VpLiveSession * session, GBytes * pcm, guint rate,
     return;
   }
 
-  g_mutex_lock (&shared->lock);
+  if (!lock_current (shared, session))
+    return;
   if (!shared->turn_has_audio) {
     /* The turn's first sample: the src reports it when it plays. */
     GstGeminiLiveTurnStart *start = g_new0 (GstGeminiLiveTurnStart, 1);
@@ -230,15 +247,16 @@ on_output_transcription (VpLiveSession * session, const gchar * text,
 {
   GstGeminiLiveText *item;
 
+  if (!lock_current (shared, session))
+    return;
   if (*text != '\0') {
     /* It names the audio that follows it: due when that audio plays. */
     item = g_new0 (GstGeminiLiveText, 1);
     item->text = g_strdup (text);
-    g_mutex_lock (&shared->lock);
     item->position = shared->samples_in;
     g_queue_push_tail (&shared->texts, item);
-    g_mutex_unlock (&shared->lock);
   }
+  g_mutex_unlock (&shared->lock);
   emit_transcript (shared, "output", text, finished);
 }
 
@@ -269,7 +287,8 @@ static void
 on_turn_complete (VpLiveSession * session, const gchar * reason,
     GstGeminiLiveShared * shared)
 {
-  g_mutex_lock (&shared->lock);
+  if (!lock_current (shared, session))
+    return;
   /* An interrupted turn's turnComplete does not finish a turn, and the
    * user's turn that interrupted it is still to be answered. */
   if (!shared->turn_interrupted) {
@@ -291,7 +310,8 @@ on_interrupted (VpLiveSession * session, GstGeminiLiveShared * shared)
   guint64 dropped;
 
   /* Barge-in: nothing of the old turn may leave the src after this. */
-  g_mutex_lock (&shared->lock);
+  if (!lock_current (shared, session))
+    return;
   dropped = gst_adapter_available (shared->playout) / 2;
   gst_adapter_clear (shared->playout);
   g_queue_clear_full (&shared->texts, (GDestroyNotify) text_free);
@@ -356,7 +376,8 @@ static void
 on_end_call (VpLiveSession * session, GstGeminiLiveShared * shared)
 {
   /* The goodbye is spoken after the tool answer: end with the turn. */
-  g_mutex_lock (&shared->lock);
+  if (!lock_current (shared, session))
+    return;
   shared->end_after_turn = TRUE;
   g_mutex_unlock (&shared->lock);
   GST_INFO ("session %s: the model ends the call", shared->name);
@@ -551,7 +572,10 @@ gst_gemini_live_shared_close (GstGeminiLiveShared * shared)
   g_mutex_unlock (&shared->lock);
 
   if (session != NULL) {
-    /* Handlers hold their own references; they find no target now. */
+    /* Its late events ("closed"…) must not reach the next session of
+     * this name; an emission under way finds no target, or lock_current()
+     * refuses it. */
+    g_signal_handlers_disconnect_by_data (session, shared);
     vp_live_session_close (session);
     g_object_unref (session);
   }
