@@ -489,8 +489,12 @@ on_error (VpLiveSession * session, GError * error,
    * a connection lost for good → READ. */
   switch (error->code) {
     case VP_ERROR_AUTH:
-    case VP_ERROR_QUOTA:
       GST_ELEMENT_ERROR (target, RESOURCE, NOT_AUTHORIZED,
+          ("%s", error->message), ("session %s", shared->name));
+      break;
+    case VP_ERROR_QUOTA:
+      /* The key is good; the service is out of quota or rate-limited. */
+      GST_ELEMENT_ERROR (target, RESOURCE, BUSY,
           ("%s", error->message), ("session %s", shared->name));
       break;
     case VP_ERROR_MODEL_NOT_FOUND:
