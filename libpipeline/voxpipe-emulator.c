@@ -11,6 +11,10 @@
 
 #include "config.h"
 
+#ifndef G_LOG_DOMAIN
+#define G_LOG_DOMAIN "voxpipe"
+#endif
+
 #include "vp-emulator.h"
 
 #include <stdio.h>

@@ -33,6 +33,16 @@ call_free (VpEmuScenarioCall * call)
   g_free (call);
 }
 
+/* An empty object node. */
+static JsonNode *
+new_object_node (void)
+{
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_take_object (node, json_object_new ());
+  return node;
+}
+
 static void
 turn_free (VpEmuScenarioTurn * turn)
 {
@@ -277,8 +287,7 @@ parse_calls (VpEmuScenarioTurn * turn, JsonNode * node, const gchar * source,
       }
       call->args = json_node_copy (args);
     } else {
-      call->args = json_node_init_object (json_node_alloc (),
-          json_object_new ());
+      call->args = new_object_node ();
     }
   }
 
@@ -822,6 +831,8 @@ static JsonNode *
 render_node (JsonNode * node, JsonObject * results, const gchar * input,
     JsonNode * input_node)
 {
+  JsonNode *json_node;
+
   if (JSON_NODE_HOLDS_OBJECT (node)) {
     JsonObject *in = json_node_get_object (node), *out = json_object_new ();
     GList *members = json_object_get_members (in), *l;
@@ -831,7 +842,9 @@ render_node (JsonNode * node, JsonObject * results, const gchar * input,
           render_node (json_object_get_member (in, l->data), results, input,
               input_node));
     g_list_free (members);
-    return json_node_init_object (json_node_alloc (), out);
+    json_node = json_node_new (JSON_NODE_OBJECT);
+    json_node_take_object (json_node, out);
+    return json_node;
   }
 
   if (JSON_NODE_HOLDS_ARRAY (node)) {
@@ -842,7 +855,9 @@ render_node (JsonNode * node, JsonObject * results, const gchar * input,
       json_array_add_element (out,
           render_node (json_array_get_element (in, i), results, input,
               input_node));
-    return json_node_init_array (json_node_alloc (), out);
+    json_node = json_node_new (JSON_NODE_ARRAY);
+    json_node_take_array (json_node, out);
+    return json_node;
   }
 
   if (JSON_NODE_HOLDS_VALUE (node)
@@ -884,7 +899,7 @@ vp_emu_scenario_render_args (JsonNode * args, JsonObject * results,
   JsonNode *input_node, *out;
 
   if (args == NULL)
-    return json_node_init_object (json_node_alloc (), json_object_new ());
+    return new_object_node ();
 
   input_node = new_input_node (input);
   out = render_node (args, results, input, input_node);

@@ -101,12 +101,6 @@ static const gchar *const default_models[] = {
 G_DECLARE_FINAL_TYPE (VpEmuGateStream, vp_emu_gate_stream, VP,
     EMU_GATE_STREAM, GInputStream);
 
-typedef struct
-{
-  GSource *source;
-  GSource *child;
-} GateSource;
-
 struct _VpEmuGateStream
 {
   GInputStream parent;
@@ -114,7 +108,10 @@ struct _VpEmuGateStream
   GInputStream *base;
   GIOStream *base_io;
   gboolean stalled;
-  GArray *sources;              /* GateSource */
+  /* The socket sources behind the sources handed out; destroying them
+   * freezes the parents.  (Only children are kept: the parents hold a
+   * reference on this stream.) */
+  GPtrArray *children;
 };
 
 static void vp_emu_gate_stream_pollable_init (GPollableInputStreamInterface *
@@ -124,13 +121,6 @@ G_DEFINE_TYPE_WITH_CODE (VpEmuGateStream, vp_emu_gate_stream,
     G_TYPE_INPUT_STREAM,
     G_IMPLEMENT_INTERFACE (G_TYPE_POLLABLE_INPUT_STREAM,
         vp_emu_gate_stream_pollable_init));
-
-static void
-gate_source_clear (GateSource * s)
-{
-  g_source_unref (s->source);
-  g_source_unref (s->child);
-}
 
 static gssize
 gate_read (GInputStream * stream, void *buffer, gsize count,
@@ -199,18 +189,20 @@ gate_create_source (GPollableInputStream * stream, GCancellable * cancellable)
 {
   VpEmuGateStream *self = VP_EMU_GATE_STREAM (stream);
   GSource *child, *source;
-  GateSource record;
+  guint i;
 
   if (self->stalled)
     return g_pollable_source_new_full (stream, NULL, cancellable);
 
+  /* Forget the children of sources libsoup is done with. */
+  for (i = self->children->len; i > 0; i--)
+    if (g_source_is_destroyed (g_ptr_array_index (self->children, i - 1)))
+      g_ptr_array_remove_index_fast (self->children, i - 1);
+
   child = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM
       (self->base), NULL);
   source = g_pollable_source_new_full (stream, child, cancellable);
-
-  record.source = g_source_ref (source);
-  record.child = child;
-  g_array_append_val (self->sources, record);
+  g_ptr_array_add (self->children, child);
 
   return source;
 }
@@ -244,7 +236,7 @@ vp_emu_gate_stream_finalize (GObject * object)
 {
   VpEmuGateStream *self = VP_EMU_GATE_STREAM (object);
 
-  g_array_unref (self->sources);
+  g_ptr_array_unref (self->children);
   g_object_unref (self->base_io);
 
   G_OBJECT_CLASS (vp_emu_gate_stream_parent_class)->finalize (object);
@@ -266,8 +258,8 @@ vp_emu_gate_stream_class_init (VpEmuGateStreamClass * klass)
 static void
 vp_emu_gate_stream_init (VpEmuGateStream * self)
 {
-  self->sources = g_array_new (FALSE, FALSE, sizeof (GateSource));
-  g_array_set_clear_func (self->sources, (GDestroyNotify) gate_source_clear);
+  self->children = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      g_source_unref);
 }
 
 static VpEmuGateStream *
@@ -287,12 +279,8 @@ gate_stream_stall (VpEmuGateStream * self)
   guint i;
 
   self->stalled = TRUE;
-  for (i = 0; i < self->sources->len; i++) {
-    GateSource *s = &g_array_index (self->sources, GateSource, i);
-
-    if (!g_source_is_destroyed (s->source))
-      g_source_remove_child_source (s->source, s->child);
-  }
+  for (i = 0; i < self->children->len; i++)
+    g_source_destroy (g_ptr_array_index (self->children, i));
 }
 
 /* ------------------------------------------------------------------------ */
@@ -763,6 +751,13 @@ fire_fault (Conn * c, Fault * f)
       clear_source (&c->session_source);
       clear_source (&c->fault_source);
       gate_stream_stall (c->gate);
+      /* The session is lost with this connection: a client that gives up
+       * on it may resume on a new one. */
+      if (c->session != NULL && c->session->active == c) {
+        c->session->active = NULL;
+        c->session->ended_us = g_get_monotonic_time ();
+      }
+      c->session = NULL;
       break;
     case VP_EMULATOR_FAULT_MALFORMED:
       conn_log (c, "fault: sending a frame that is not JSON");
@@ -1516,7 +1511,9 @@ handle_setup (Conn * c, VpClientMessage * msg)
 
   if (setup->resume_handle != NULL && *setup->resume_handle != '\0') {
     session = g_hash_table_lookup (emu->handles, setup->resume_handle);
-    if (session != NULL && session->active != NULL) {
+    /* A connection that is already closing no longer holds it. */
+    if (session != NULL && session->active != NULL
+        && !session->active->closing && ws_open (session->active)) {
       conn_log (c, "resuming session %s that is still open on conn %u",
           session->id, session->active->id);
       conn_close (c, 1011, REASON_SESSION_IN_USE);
@@ -1697,9 +1694,12 @@ handle_tool_response (Conn * c, VpClientMessage * msg)
       if (g_strcmp0 (g_ptr_array_index (g->pending_ids, j), r->id) == 0) {
         const gchar *name = g_ptr_array_index (g->pending_names, j);
 
-        json_object_set_member (c->session->results, name,
-            r->response ? json_node_copy (r->response) :
-            json_node_init_object (json_node_alloc (), json_object_new ()));
+        JsonNode *value = r->response ? json_node_copy (r->response) :
+            json_node_new (JSON_NODE_OBJECT);
+
+        if (r->response == NULL)
+          json_node_take_object (value, json_object_new ());
+        json_object_set_member (c->session->results, name, value);
         g_ptr_array_remove_index (g->pending_ids, j);
         g_ptr_array_remove_index (g->pending_names, j);
         found = TRUE;
@@ -2157,7 +2157,7 @@ listen_on (VpEmulator * emu, const gchar * host, guint port, GError ** error)
 {
   GInetAddress *address;
   GSocketAddress *socket_address;
-  GSList *uris;
+  GSocket *socket;
   GError *err = NULL;
   gboolean ok;
 
@@ -2183,10 +2183,28 @@ listen_on (VpEmulator * emu, const gchar * host, guint port, GError ** error)
     g_resolver_free_addresses (addresses);
   }
 
+  /* Our own socket rather than soup_server_listen(): libsoup 3.2's
+   * soup_server_get_uris() leaks, and the bound port is all we need. */
   socket_address = g_inet_socket_address_new (address, port);
-  ok = soup_server_listen (emu->server, socket_address, 0, &err);
+  socket = g_socket_new (g_inet_address_get_family (address),
+      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &err);
+  ok = socket != NULL && g_socket_bind (socket, socket_address, TRUE, &err)
+      && g_socket_listen (socket, &err)
+      && soup_server_listen_socket (emu->server, socket, 0, &err);
   g_object_unref (socket_address);
   g_object_unref (address);
+
+  if (ok) {
+    GSocketAddress *local = g_socket_get_local_address (socket, &err);
+
+    ok = local != NULL;
+    if (ok) {
+      emu->bound_port =
+          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+      g_object_unref (local);
+    }
+  }
+  g_clear_object (&socket);
 
   if (!ok) {
     g_set_error (error, err->domain, err->code,
@@ -2194,12 +2212,6 @@ listen_on (VpEmulator * emu, const gchar * host, guint port, GError ** error)
         "free port.", host, port, err->message);
     g_clear_error (&err);
     return FALSE;
-  }
-
-  uris = soup_server_get_uris (emu->server);
-  if (uris != NULL) {
-    emu->bound_port = g_uri_get_port (uris->data);
-    g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
   }
 
   return TRUE;
