@@ -1,0 +1,775 @@
+/* Voxpipe
+ * Copyright (C) 2026 Voxpipe contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/* voxpipe: runs a pipeline like gst-launch-1.0, but knows about voice.
+ *
+ *   voxpipe [-f FILE.pipeline] [-D NAME=VALUE]... [--] [PIPELINE DESCRIPTION]
+ *
+ * A .pipeline file is a gst-launch description with ${name} variables.
+ * "# default name=value" lines give defaults, "# describe: …" a
+ * description; other lines starting with # are comments.  Built-in
+ * variables: ${pipelines} (the directory of the ready pipelines) and
+ * ${caller_question} (the recorded caller question made at build time).
+ *
+ * While it runs it prints what the geminilive elements post on the bus as
+ * a conversation: session state, "caller:" and "agent:" transcripts, tool
+ * calls and their answers, each turn's voice-to-voice latency and the
+ * cost; at the end a summary.  Ctrl-C sends EOS (the conversation ends
+ * cleanly, files are finalised); a second Ctrl-C stops at once.
+ *
+ * Exit status: 0 after EOS, 1 after an error or the --timeout, 2 for a
+ * usage error, 130 when stopped by a second Ctrl-C.
+ */
+
+#include "config.h"
+
+#include <gst/gst.h>
+#include <glib-unix.h>
+#include <locale.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXIT_USAGE 2
+#define EXIT_INTERRUPTED 130
+#define MAX_EXPANSION_DEPTH 8
+
+#ifndef VP_PLUGIN_BUILD_DIR
+#define VP_PLUGIN_BUILD_DIR NULL
+#endif
+#ifndef VP_PLUGIN_INSTALL_DIR
+#define VP_PLUGIN_INSTALL_DIR NULL
+#endif
+#ifndef VP_PIPELINES_INSTALL_DIR
+#define VP_PIPELINES_INSTALL_DIR NULL
+#endif
+#ifndef VP_CALLER_QUESTION
+#define VP_CALLER_QUESTION NULL
+#endif
+
+typedef struct
+{
+  GMainLoop *loop;
+  GstElement *pipeline;
+  gboolean quiet;
+  gint exit_code;
+  guint interrupts;
+  gboolean done;
+  guint sigint_id;
+  guint timeout_id;
+
+  /* the conversation so far */
+  GString *caller;              /* input transcript of the current turn */
+  GString *agent;               /* output transcript of the current turn */
+  guint turns_started;
+  guint turns_complete;
+  guint interruptions;
+  guint tool_calls;
+  GArray *latencies;            /* gdouble ms, of turns that had one */
+  gboolean have_usage;
+  gint64 input_tokens;
+  gint64 output_tokens;
+  gdouble input_audio_seconds;
+  gdouble output_audio_seconds;
+  gdouble cost_usd;
+} Runner;
+
+/* ------------------------------------------------------------------------ */
+/* Variables and .pipeline files */
+
+static gboolean
+valid_name (const gchar * name)
+{
+  const gchar *p;
+
+  if (name == NULL || !(g_ascii_isalpha (*name) || *name == '_'))
+    return FALSE;
+  for (p = name + 1; *p != '\0'; p++)
+    if (!(g_ascii_isalnum (*p) || *p == '_' || *p == '-'))
+      return FALSE;
+  return TRUE;
+}
+
+/* Parses "name=value" into @vars.  Returns FALSE for a bad name. */
+static gboolean
+add_assignment (GHashTable * vars, const gchar * assignment, gboolean replace)
+{
+  const gchar *eq = strchr (assignment, '=');
+  g_autofree gchar *name = NULL;
+
+  if (eq == NULL)
+    return FALSE;
+  name = g_strstrip (g_strndup (assignment, eq - assignment));
+  if (!valid_name (name))
+    return FALSE;
+  if (replace || !g_hash_table_contains (vars, name))
+    g_hash_table_insert (vars, g_steal_pointer (&name),
+        g_strstrip (g_strdup (eq + 1)));
+  return TRUE;
+}
+
+/* Replaces every ${name} in @text.  Values may hold variables too. */
+static gchar *
+expand (const gchar * text, GHashTable * vars, guint depth, GError ** error)
+{
+  GString *out = g_string_new (NULL);
+  const gchar *p = text;
+
+  if (depth > MAX_EXPANSION_DEPTH) {
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+        "variables refer to each other in a loop (in \"%s\")", text);
+    return g_string_free (out, TRUE);
+  }
+
+  while (*p != '\0') {
+    const gchar *start = strstr (p, "${"), *end;
+    g_autofree gchar *name = NULL;
+    const gchar *value;
+    gchar *expanded;
+
+    if (start == NULL) {
+      g_string_append (out, p);
+      break;
+    }
+    g_string_append_len (out, p, start - p);
+    end = strchr (start + 2, '}');
+    if (end == NULL) {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+          "\"${\" without a closing \"}\" in \"%s\"", text);
+      return g_string_free (out, TRUE);
+    }
+    name = g_strndup (start + 2, end - start - 2);
+    value = g_hash_table_lookup (vars, name);
+    if (value == NULL) {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+          "the variable ${%s} has no value; give one with -D %s=VALUE",
+          name, name);
+      return g_string_free (out, TRUE);
+    }
+    expanded = expand (value, vars, depth + 1, error);
+    if (expanded == NULL)
+      return g_string_free (out, TRUE);
+    g_string_append (out, expanded);
+    g_free (expanded);
+    p = end + 1;
+  }
+  return g_string_free (out, FALSE);
+}
+
+/* Reads a .pipeline file: defaults go to @vars (without replacing what
+ * -D set), the description to @description.  Returns the body. */
+static gchar *
+load_pipeline_file (const gchar * path, GHashTable * vars,
+    gchar ** description, GError ** error)
+{
+  g_autofree gchar *contents = NULL;
+  g_auto (GStrv) lines = NULL;
+  GString *body = g_string_new (NULL);
+  guint i;
+
+  if (!g_file_get_contents (path, &contents, NULL, error)) {
+    g_string_free (body, TRUE);
+    return NULL;
+  }
+
+  lines = g_strsplit (contents, "\n", -1);
+  for (i = 0; lines[i] != NULL; i++) {
+    gchar *line = g_strstrip (lines[i]);
+
+    if (*line == '#') {
+      gchar *comment = g_strchug (line + 1);
+
+      if (g_str_has_prefix (comment, "default ")) {
+        if (!add_assignment (vars, comment + strlen ("default "), FALSE)) {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+              "%s:%u: \"# default\" wants name=value, got \"%s\"", path,
+              i + 1, comment + strlen ("default "));
+          g_string_free (body, TRUE);
+          return NULL;
+        }
+      } else if (g_str_has_prefix (comment, "describe:")) {
+        g_free (*description);
+        *description = g_strdup (g_strstrip (comment + strlen ("describe:")));
+      }
+      continue;
+    }
+    if (*line == '\0')
+      continue;
+    /* A trailing backslash continues the line, as in a shell. */
+    if (g_str_has_suffix (line, "\\"))
+      line[strlen (line) - 1] = '\0';
+    if (body->len > 0)
+      g_string_append_c (body, ' ');
+    g_string_append (body, line);
+  }
+
+  if (body->len == 0) {
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+        "%s holds no pipeline description", path);
+    g_string_free (body, TRUE);
+    return NULL;
+  }
+  return g_string_free (body, FALSE);
+}
+
+static gchar *
+default_pipelines_dir (void)
+{
+  const gchar *env = g_getenv ("VP_PIPELINES_DIR");
+  g_autofree gchar *source = NULL;
+
+  if (env != NULL && *env != '\0')
+    return g_strdup (env);
+  source = g_build_filename (VP_SOURCE_DIR, "pipelines", NULL);
+  if (g_file_test (source, G_FILE_TEST_IS_DIR))
+    return g_steal_pointer (&source);
+  if (VP_PIPELINES_INSTALL_DIR != NULL)
+    return g_strdup (VP_PIPELINES_INSTALL_DIR);
+  return g_strdup ("pipelines");
+}
+
+static gchar *
+default_caller_question (void)
+{
+  const gchar *env = g_getenv ("VP_CALLER_QUESTION");
+
+  if (env != NULL && *env != '\0')
+    return g_strdup (env);
+  if (VP_CALLER_QUESTION != NULL
+      && g_file_test (VP_CALLER_QUESTION, G_FILE_TEST_EXISTS))
+    return g_strdup (VP_CALLER_QUESTION);
+  if (VP_PIPELINES_INSTALL_DIR != NULL)
+    return g_build_filename (VP_PIPELINES_INSTALL_DIR, "caller-question.wav",
+        NULL);
+  return g_strdup ("caller-question.wav");
+}
+
+/* ------------------------------------------------------------------------ */
+/* The geminilive plugin */
+
+static gboolean
+have_geminilive (void)
+{
+  GstPluginFeature *feature =
+      gst_registry_lookup_feature (gst_registry_get (), "geminilivesink");
+
+  if (feature == NULL)
+    return FALSE;
+  gst_object_unref (feature);
+  return TRUE;
+}
+
+/* Like gst-launch-1.0, voxpipe uses GST_PLUGIN_PATH (meson devenv sets
+ * it); when the plugin is not found there, it looks in this build's
+ * gst-plugins directory, then where it is installed. */
+static void
+ensure_geminilive (void)
+{
+  const gchar *dirs[] = { VP_PLUGIN_BUILD_DIR, VP_PLUGIN_INSTALL_DIR };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (dirs) && !have_geminilive (); i++) {
+    if (dirs[i] == NULL || !g_file_test (dirs[i], G_FILE_TEST_IS_DIR))
+      continue;
+    GST_INFO ("geminilive not in the registry; scanning %s", dirs[i]);
+    gst_registry_scan_path (gst_registry_get (), dirs[i]);
+  }
+}
+
+/* ------------------------------------------------------------------------ */
+/* The conversation */
+
+static void
+say (Runner * r, const gchar * format, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+say (Runner * r, const gchar * format, ...)
+{
+  va_list args;
+
+  if (r->quiet)
+    return;
+  va_start (args, format);
+  vprintf (format, args);
+  va_end (args);
+  putchar ('\n');
+  fflush (stdout);
+}
+
+static void
+flush_caller (Runner * r)
+{
+  g_strstrip (r->caller->str);
+  r->caller->len = strlen (r->caller->str);
+  if (r->caller->len > 0)
+    say (r, "caller: %s", r->caller->str);
+  g_string_truncate (r->caller, 0);
+}
+
+static void
+flush_agent (Runner * r, const gchar * suffix)
+{
+  g_strstrip (r->agent->str);
+  r->agent->len = strlen (r->agent->str);
+  if (r->agent->len > 0)
+    say (r, "agent: %s%s", r->agent->str, suffix);
+  g_string_truncate (r->agent, 0);
+}
+
+static const gchar *
+get_string (const GstStructure * s, const gchar * field)
+{
+  const gchar *value = gst_structure_get_string (s, field);
+
+  return value != NULL ? value : "";
+}
+
+static gdouble
+get_double (const GstStructure * s, const gchar * field, gdouble fallback)
+{
+  gdouble value;
+
+  return gst_structure_get_double (s, field, &value) ? value : fallback;
+}
+
+static gint64
+get_int64 (const GstStructure * s, const gchar * field)
+{
+  gint64 value;
+
+  return gst_structure_get_int64 (s, field, &value) ? value : 0;
+}
+
+static void
+on_geminilive_message (Runner * r, const GstStructure * s)
+{
+  const gchar *event = gst_structure_get_name (s) + strlen ("geminilive/");
+
+  if (g_str_equal (event, "session")) {
+    say (r, "session: %s", get_string (s, "state"));
+  } else if (g_str_equal (event, "transcript")) {
+    gboolean finished = FALSE;
+    const gchar *text = get_string (s, "text");
+
+    gst_structure_get_boolean (s, "finished", &finished);
+    if (g_str_equal (get_string (s, "role"), "input")) {
+      /* The caller's words come first: what the agent says answers them. */
+      if (r->caller->len > 0 && *text != '\0' && *text != ' ')
+        g_string_append_c (r->caller, ' ');
+      g_string_append (r->caller, text);
+      if (finished)
+        flush_caller (r);
+    } else {
+      flush_caller (r);
+      /* Two utterances of one turn ("Let me check." "We have…"). */
+      if (r->agent->len > 0 && g_ascii_isalnum (*text)
+          && strchr (".!?,;:", r->agent->str[r->agent->len - 1]) != NULL)
+        g_string_append_c (r->agent, ' ');
+      g_string_append (r->agent, text);
+    }
+  } else if (g_str_equal (event, "turn")) {
+    const gchar *state = get_string (s, "state");
+    gdouble latency = get_double (s, "latency-ms", -1);
+
+    if (g_str_equal (state, "started")) {
+      flush_caller (r);
+      r->turns_started++;
+      if (latency >= 0) {
+        g_array_append_val (r->latencies, latency);
+        say (r, "turn %u: voice-to-voice latency %.0f ms", r->turns_started,
+            latency);
+      } else {
+        say (r, "turn %u: started", r->turns_started);
+      }
+    } else if (g_str_equal (state, "complete")) {
+      flush_caller (r);
+      flush_agent (r, "");
+      r->turns_complete++;
+      if (r->have_usage)
+        say (r, "cost so far: $%.4f (%" G_GINT64_FORMAT " tokens in, %"
+            G_GINT64_FORMAT " out)", r->cost_usd, r->input_tokens,
+            r->output_tokens);
+    } else if (g_str_equal (state, "interrupted")) {
+      flush_caller (r);
+      flush_agent (r, " [interrupted]");
+    }
+  } else if (g_str_equal (event, "interrupted")) {
+    guint64 dropped = 0;
+
+    gst_structure_get_uint64 (s, "dropped-samples", &dropped);
+    r->interruptions++;
+    say (r, "(the caller barged in: %.0f ms of the reply dropped)",
+        dropped * 1000.0 / 24000);
+  } else if (g_str_equal (event, "tool-call")) {
+    const gchar *handler = get_string (s, "handler");
+
+    flush_caller (r);
+    r->tool_calls++;
+    if (*handler != '\0' && !g_str_equal (handler, "app"))
+      say (r, "tool call: %s(%s) [%s]", get_string (s, "name"),
+          get_string (s, "args"), handler);
+    else
+      say (r, "tool call: %s(%s)", get_string (s, "name"),
+          get_string (s, "args"));
+  } else if (g_str_equal (event, "tool-result")) {
+    say (r, "tool answer: %s -> %s", get_string (s, "name"),
+        get_string (s, "response"));
+  } else if (g_str_equal (event, "tool-call-cancelled")) {
+    say (r, "tool call cancelled: %s", get_string (s, "id"));
+  } else if (g_str_equal (event, "go-away")) {
+    say (r, "session: the service ends this connection in %" G_GINT64_FORMAT
+        " ms", get_int64 (s, "time-left-ms"));
+  } else if (g_str_equal (event, "usage")) {
+    r->have_usage = TRUE;
+    r->input_tokens = get_int64 (s, "input-tokens");
+    r->output_tokens = get_int64 (s, "output-tokens");
+    r->input_audio_seconds = get_double (s, "input-audio-seconds", 0);
+    r->output_audio_seconds = get_double (s, "output-audio-seconds", 0);
+    r->cost_usd = get_double (s, "cost-usd", 0);
+  }
+}
+
+static gint
+compare_doubles (gconstpointer a, gconstpointer b)
+{
+  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentile of sorted @values. */
+static gdouble
+percentile (GArray * values, gdouble p)
+{
+  guint rank = (guint) ceil (p / 100.0 * values->len);
+
+  rank = CLAMP (rank, 1, values->len);
+  return g_array_index (values, gdouble, rank - 1);
+}
+
+static void
+print_summary (Runner * r)
+{
+  flush_caller (r);
+  flush_agent (r, "");
+
+  printf ("--- summary ---\n");
+  printf ("turns: %u complete", r->turns_complete);
+  if (r->interruptions > 0)
+    printf (", %u interrupted", r->interruptions);
+  printf ("\n");
+  if (r->latencies->len > 0) {
+    g_array_sort (r->latencies, compare_doubles);
+    printf ("voice-to-voice latency: p50 %.0f ms, p95 %.0f ms, max %.0f ms "
+        "(%u turn%s)\n", percentile (r->latencies, 50),
+        percentile (r->latencies, 95), percentile (r->latencies, 100),
+        r->latencies->len, r->latencies->len == 1 ? "" : "s");
+  } else {
+    printf ("voice-to-voice latency: none measured\n");
+  }
+  printf ("tool calls: %u\n", r->tool_calls);
+  if (r->have_usage) {
+    printf ("audio: %.1f s in, %.1f s out\n", r->input_audio_seconds,
+        r->output_audio_seconds);
+    printf ("tokens: %" G_GINT64_FORMAT " in, %" G_GINT64_FORMAT " out\n",
+        r->input_tokens, r->output_tokens);
+    printf ("cost: $%.4f\n", r->cost_usd);
+  } else {
+    printf ("audio, tokens, cost: no usage reported\n");
+  }
+  fflush (stdout);
+}
+
+static void
+finish (Runner * r, gint exit_code)
+{
+  if (r->done)
+    return;
+  r->done = TRUE;
+  r->exit_code = exit_code;
+  print_summary (r);
+  g_main_loop_quit (r->loop);
+}
+
+static gboolean
+on_bus_message (GstBus * bus, GstMessage * message, gpointer user_data)
+{
+  Runner *r = user_data;
+
+  switch (GST_MESSAGE_TYPE (message)) {
+    case GST_MESSAGE_ELEMENT:{
+      const GstStructure *s = gst_message_get_structure (message);
+
+      if (s != NULL && g_str_has_prefix (gst_structure_get_name (s),
+              "geminilive/"))
+        on_geminilive_message (r, s);
+      break;
+    }
+    case GST_MESSAGE_WARNING:{
+      g_autoptr (GError) error = NULL;
+      g_autofree gchar *debug = NULL;
+      g_autofree gchar *name = gst_object_get_path_string (message->src);
+
+      gst_message_parse_warning (message, &error, &debug);
+      fprintf (stderr, "warning: %s: %s\n", name, error->message);
+      if (debug != NULL)
+        fprintf (stderr, "  debug: %s\n", debug);
+      break;
+    }
+    case GST_MESSAGE_ERROR:{
+      g_autoptr (GError) error = NULL;
+      g_autofree gchar *debug = NULL;
+      g_autofree gchar *name = gst_object_get_path_string (message->src);
+
+      gst_message_parse_error (message, &error, &debug);
+      fprintf (stderr, "error: %s: %s\n", name, error->message);
+      if (debug != NULL)
+        fprintf (stderr, "  debug: %s\n", debug);
+      finish (r, EXIT_FAILURE);
+      break;
+    }
+    case GST_MESSAGE_EOS:
+      if (!r->quiet && r->interrupts > 0)
+        say (r, "stopped");
+      finish (r, EXIT_SUCCESS);
+      break;
+    case GST_MESSAGE_LATENCY:
+      gst_bin_recalculate_latency (GST_BIN (r->pipeline));
+      break;
+    case GST_MESSAGE_CLOCK_LOST:
+      /* Pick a new clock, as gst-launch-1.0 does. */
+      if (GST_MESSAGE_SRC (message) != NULL) {
+        gst_element_set_state (r->pipeline, GST_STATE_PAUSED);
+        gst_element_set_state (r->pipeline, GST_STATE_PLAYING);
+      }
+      break;
+    case GST_MESSAGE_REQUEST_STATE:{
+      GstState state;
+
+      gst_message_parse_request_state (message, &state);
+      gst_element_set_state (r->pipeline, state);
+      break;
+    }
+    default:
+      break;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_sigint (gpointer user_data)
+{
+  Runner *r = user_data;
+
+  if (++r->interrupts == 1) {
+    fprintf (stderr, "voxpipe: ending the conversation (EOS); press Ctrl-C "
+        "again to stop at once\n");
+    gst_element_send_event (r->pipeline, gst_event_new_eos ());
+    return G_SOURCE_CONTINUE;
+  }
+  fprintf (stderr, "voxpipe: stopped\n");
+  r->sigint_id = 0;
+  finish (r, EXIT_INTERRUPTED);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_timeout (gpointer user_data)
+{
+  Runner *r = user_data;
+
+  fprintf (stderr, "error: the conversation did not end within the "
+      "--timeout; stopped\n");
+  r->timeout_id = 0;
+  finish (r, EXIT_FAILURE);
+  return G_SOURCE_REMOVE;
+}
+
+/* ------------------------------------------------------------------------ */
+
+int
+main (int argc, char **argv)
+{
+  g_autofree gchar *file = NULL;
+  g_auto (GStrv) defines = NULL;
+  g_auto (GStrv) rest = NULL;
+  gboolean quiet = FALSE, version = FALSE;
+  gint timeout = 0;
+  GOptionEntry entries[] = {
+    {"file", 'f', 0, G_OPTION_ARG_FILENAME, &file,
+        "Run the pipeline in FILE (a .pipeline file)", "FILE"},
+    {"define", 'D', 0, G_OPTION_ARG_STRING_ARRAY, &defines,
+        "Set the variable NAME (repeatable)", "NAME=VALUE"},
+    {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
+        "Print only errors and the summary", NULL},
+    {"timeout", 0, 0, G_OPTION_ARG_INT, &timeout,
+          "Stop with an error if the pipeline has not ended after SECONDS",
+        "SECONDS"},
+    {"version", 0, 0, G_OPTION_ARG_NONE, &version,
+        "Print the version and exit", NULL},
+    {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &rest, NULL,
+        NULL},
+    {NULL}
+  };
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GHashTable) vars = NULL;
+  g_autofree gchar *body = NULL;
+  g_autoptr (GPtrArray) launchv = NULL;
+  g_autofree gchar *description = NULL;
+  GstElement *pipeline;
+  GstBus *bus;
+  Runner r = { 0, };
+  guint i;
+
+  setlocale (LC_ALL, "");
+
+  context = g_option_context_new ("[--] [PIPELINE DESCRIPTION]");
+  g_option_context_set_summary (context,
+      "Runs a GStreamer pipeline like gst-launch-1.0, and prints what the "
+      "geminilive\nelements say: transcripts, tool calls, voice-to-voice "
+      "latency, cost.");
+  g_option_context_set_description (context,
+      "A .pipeline file is a gst-launch description with ${name} "
+      "variables;\n\"# default name=value\" lines give defaults. Built-in "
+      "variables: ${pipelines},\n${caller_question}. Ctrl-C ends the "
+      "conversation with EOS; twice stops at once.\n\n"
+      "Example:\n  voxpipe -f pipelines/receptionist.pipeline -D "
+      "output=reply.wav");
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_group (context, gst_init_get_option_group ());
+  if (!g_option_context_parse (context, &argc, &argv, &error)) {
+    fprintf (stderr, "voxpipe: %s (see --help)\n", error->message);
+    return EXIT_USAGE;
+  }
+  if (version) {
+    printf ("voxpipe %s (%s)\n", VERSION, gst_version_string ());
+    return EXIT_SUCCESS;
+  }
+  if (timeout < 0) {
+    fprintf (stderr, "voxpipe: --timeout wants a number of seconds\n");
+    return EXIT_USAGE;
+  }
+
+  vars = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  for (i = 0; defines != NULL && defines[i] != NULL; i++) {
+    if (!add_assignment (vars, defines[i], TRUE)) {
+      fprintf (stderr, "voxpipe: -D wants NAME=VALUE with a name made of "
+          "letters, digits, _ and -; got \"%s\"\n", defines[i]);
+      return EXIT_USAGE;
+    }
+  }
+  if (!g_hash_table_contains (vars, "pipelines"))
+    g_hash_table_insert (vars, g_strdup ("pipelines"),
+        default_pipelines_dir ());
+  if (!g_hash_table_contains (vars, "caller_question"))
+    g_hash_table_insert (vars, g_strdup ("caller_question"),
+        default_caller_question ());
+
+  if (file != NULL && rest != NULL) {
+    fprintf (stderr, "voxpipe: give either -f FILE or a pipeline "
+        "description, not both\n");
+    return EXIT_USAGE;
+  }
+  if (file != NULL) {
+    body = load_pipeline_file (file, vars, &description, &error);
+    if (body == NULL) {
+      fprintf (stderr, "voxpipe: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+  } else if (rest == NULL) {
+    g_autofree gchar *help = g_option_context_get_help (context, TRUE, NULL);
+    fprintf (stderr, "%s", help);
+    return EXIT_USAGE;
+  }
+
+  /* Arguments are expanded one by one, and parsed as gst-launch-1.0 does
+   * (an argument with spaces stays one value). */
+  launchv = g_ptr_array_new_with_free_func (g_free);
+  if (body != NULL) {
+    g_ptr_array_add (launchv, expand (body, vars, 0, &error));
+  } else {
+    for (i = 0; rest[i] != NULL && error == NULL; i++)
+      g_ptr_array_add (launchv, expand (rest[i], vars, 0, &error));
+  }
+  if (error != NULL) {
+    fprintf (stderr, "voxpipe: %s\n", error->message);
+    return EXIT_FAILURE;
+  }
+  g_ptr_array_add (launchv, NULL);
+
+  ensure_geminilive ();
+
+  if (body != NULL)
+    pipeline = gst_parse_launch_full (launchv->pdata[0], NULL,
+        GST_PARSE_FLAG_FATAL_ERRORS, &error);
+  else
+    pipeline = gst_parse_launchv_full ((const gchar **) launchv->pdata, NULL,
+        GST_PARSE_FLAG_FATAL_ERRORS, &error);
+  if (pipeline == NULL) {
+    fprintf (stderr, "voxpipe: cannot build the pipeline: %s\n",
+        error->message);
+    if (!have_geminilive ())
+      fprintf (stderr, "voxpipe: the geminilive plugin was not found; set "
+          "GST_PLUGIN_PATH to the build's gst-plugins directory (or use "
+          "meson devenv)\n");
+    return EXIT_FAILURE;
+  }
+  if (!GST_IS_PIPELINE (pipeline)) {
+    GstElement *wrapper = gst_pipeline_new (NULL);
+
+    gst_bin_add (GST_BIN (wrapper), pipeline);
+    pipeline = wrapper;
+  }
+
+  r.loop = g_main_loop_new (NULL, FALSE);
+  r.pipeline = pipeline;
+  r.quiet = quiet;
+  r.caller = g_string_new (NULL);
+  r.agent = g_string_new (NULL);
+  r.latencies = g_array_new (FALSE, FALSE, sizeof (gdouble));
+
+  if (description != NULL)
+    say (&r, "voxpipe: %s", description);
+
+  bus = gst_element_get_bus (pipeline);
+  gst_bus_add_watch (bus, on_bus_message, &r);
+  r.sigint_id = g_unix_signal_add (SIGINT, on_sigint, &r);
+  if (timeout > 0)
+    r.timeout_id = g_timeout_add_seconds (timeout, on_timeout, &r);
+
+  if (gst_element_set_state (pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE) {
+    /* The element posted why on the bus: let the watch print it. */
+    GstMessage *message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+
+    if (message != NULL) {
+      on_bus_message (bus, message, &r);
+      gst_message_unref (message);
+    } else {
+      fprintf (stderr, "error: the pipeline could not start\n");
+    }
+    finish (&r, EXIT_FAILURE);
+  } else {
+    g_main_loop_run (r.loop);
+  }
+
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  if (r.timeout_id != 0)
+    g_source_remove (r.timeout_id);
+  if (r.sigint_id != 0)
+    g_source_remove (r.sigint_id);
+  gst_bus_remove_watch (bus);
+  gst_object_unref (bus);
+  gst_object_unref (pipeline);
+  g_main_loop_unref (r.loop);
+  g_string_free (r.caller, TRUE);
+  g_string_free (r.agent, TRUE);
+  g_array_unref (r.latencies);
+
+  return r.exit_code;
+}
