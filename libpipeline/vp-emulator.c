@@ -503,6 +503,8 @@ struct _VpEmulator
 
   /* the emulator thread's own */
   SoupServer *server;
+  GSocketService *service;
+  GHashTable *sockets;          /* remote address → GSocket, until upgraded */
   GList *conns;
   GHashTable *sessions;         /* id → Session */
   GHashTable *handles;          /* handle → Session (borrowed) */
@@ -1963,6 +1965,13 @@ conn_open (VpEmulator * emu, SoupWebsocketConnection * ws,
 /* ------------------------------------------------------------------------ */
 /* HTTP: the upgrade */
 
+static gchar *
+address_key (GSocketAddress * address)
+{
+  return address ? g_socket_connectable_to_string (G_SOCKET_CONNECTABLE
+      (address)) : g_strdup ("");
+}
+
 typedef struct
 {
   VpEmulator *emu;
@@ -2142,15 +2151,54 @@ server_callback (SoupServer * server, SoupServerMessage * msg,
   u->path = g_strdup (path);
   u->api_version = api_version;
   u->auth_ok = auth_ok;
-  u->socket = soup_server_message_get_socket (msg);
-  if (u->socket != NULL)
-    g_object_ref (u->socket);
+  {
+    gchar *key = address_key (soup_server_message_get_remote_address (msg));
+    gpointer socket = NULL, stolen_key = NULL;
+
+    g_hash_table_steal_extended (emu->sockets, key, &stolen_key, &socket);
+    u->socket = socket;
+    g_free (stolen_key);
+    g_free (key);
+  }
   g_signal_connect_data (msg, "wrote-informational",
       G_CALLBACK (on_wrote_informational), u, upgrade_free, 0);
 }
 
 /* ------------------------------------------------------------------------ */
 /* The thread */
+
+static gboolean
+on_incoming (GSocketService * service, GSocketConnection * connection,
+    GObject * source, gpointer user_data)
+{
+  VpEmulator *emu = user_data;
+  GSocketAddress *local, *remote;
+  GHashTableIter iter;
+  gpointer value;
+  GError *error = NULL;
+
+  /* Forget the sockets of requests that never upgraded. */
+  g_hash_table_iter_init (&iter, emu->sockets);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (g_socket_is_closed (value))
+      g_hash_table_iter_remove (&iter);
+
+  local = g_socket_connection_get_local_address (connection, NULL);
+  remote = g_socket_connection_get_remote_address (connection, NULL);
+  /* Kept so that faults and stop() can shut the TCP connection down. */
+  g_hash_table_insert (emu->sockets, address_key (remote),
+      g_object_ref (g_socket_connection_get_socket (connection)));
+
+  if (!soup_server_accept_iostream (emu->server, G_IO_STREAM (connection),
+          local, remote, &error)) {
+    g_debug ("emulator: cannot accept a connection: %s", error->message);
+    g_clear_error (&error);
+  }
+  g_clear_object (&local);
+  g_clear_object (&remote);
+
+  return TRUE;
+}
 
 static gboolean
 listen_on (VpEmulator * emu, const gchar * host, guint port, GError ** error)
@@ -2183,14 +2231,16 @@ listen_on (VpEmulator * emu, const gchar * host, guint port, GError ** error)
     g_resolver_free_addresses (addresses);
   }
 
-  /* Our own socket rather than soup_server_listen(): libsoup 3.2's
-   * soup_server_get_uris() leaks, and the bound port is all we need. */
+  /* We accept connections ourselves and hand them to the server: libsoup
+   * 3.2's own listener leaks every accepted GSocket, and its
+   * soup_server_get_uris() the address it returns. */
   socket_address = g_inet_socket_address_new (address, port);
   socket = g_socket_new (g_inet_address_get_family (address),
       G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &err);
   ok = socket != NULL && g_socket_bind (socket, socket_address, TRUE, &err)
       && g_socket_listen (socket, &err)
-      && soup_server_listen_socket (emu->server, socket, 0, &err);
+      && g_socket_listener_add_socket (G_SOCKET_LISTENER (emu->service),
+      socket, NULL, &err);
   g_object_unref (socket_address);
   g_object_unref (address);
 
@@ -2248,6 +2298,8 @@ stop_in_thread (gpointer data)
   VpEmulator *emu = data;
   GList *l;
 
+  g_socket_service_stop (emu->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (emu->service));
   soup_server_disconnect (emu->server);
 
   for (l = emu->conns; l != NULL; l = l->next) {
@@ -2298,6 +2350,10 @@ emulator_thread (gpointer data)
   g_mutex_unlock (&emu->lock);
 
   emu->server = soup_server_new ("server-header", "voxpipe-emulator ", NULL);
+  emu->service = g_socket_service_new ();
+  emu->sockets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      g_object_unref);
+  g_signal_connect (emu->service, "incoming", G_CALLBACK (on_incoming), emu);
   soup_server_add_handler (emu->server, NULL, server_callback, emu, NULL);
   emu->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
       (GDestroyNotify) session_free);
@@ -2339,8 +2395,13 @@ emulator_thread (gpointer data)
   g_list_free (emu->conns);
   emu->conns = NULL;
 
+  g_signal_handlers_disconnect_by_data (emu->service, emu);
+  g_socket_service_stop (emu->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (emu->service));
+  g_clear_object (&emu->service);
   soup_server_disconnect (emu->server);
   g_clear_object (&emu->server);
+  g_clear_pointer (&emu->sockets, g_hash_table_unref);
   g_clear_pointer (&emu->handles, g_hash_table_unref);
   g_clear_pointer (&emu->sessions, g_hash_table_unref);
 
