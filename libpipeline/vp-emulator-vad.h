@@ -43,29 +43,32 @@ typedef void (*VpEmulatorVadFunc) (VpEmulatorVadEvent event,
 
 /* @start_sensitivity, @end_sensitivity: wire enum strings or NULL;
  * @prefix_padding_ms, @silence_duration_ms: < 0 for the defaults. */
-VpEmulatorVad *vp_emulator_vad_new (const gchar * start_sensitivity,
+G_GNUC_INTERNAL
+    VpEmulatorVad * vp_emulator_vad_new (const gchar * start_sensitivity,
     const gchar * end_sensitivity, gint prefix_padding_ms,
     gint silence_duration_ms);
-void vp_emulator_vad_free (VpEmulatorVad * vad);
+G_GNUC_INTERNAL void vp_emulator_vad_free (VpEmulatorVad * vad);
 
 /* Feeds S16LE mono PCM at @rate and calls @func for every committed edge,
  * in order (one buffer may hold both a start and an end). */
-void vp_emulator_vad_process (VpEmulatorVad * vad, const guint8 * pcm,
+G_GNUC_INTERNAL
+    void vp_emulator_vad_process (VpEmulatorVad * vad, const guint8 * pcm,
     gsize n_bytes, guint rate, VpEmulatorVadFunc func, gpointer user_data);
 
 /* Ends an open speech segment at once (audioStreamEnd).  Returns TRUE if
  * one was open. */
-gboolean vp_emulator_vad_flush (VpEmulatorVad * vad);
+G_GNUC_INTERNAL gboolean vp_emulator_vad_flush (VpEmulatorVad * vad);
 
-gboolean vp_emulator_vad_in_speech (VpEmulatorVad * vad);
+G_GNUC_INTERNAL gboolean vp_emulator_vad_in_speech (VpEmulatorVad * vad);
 
 /* Level of the last complete frame, in dBFS (for logs and tests). */
-gdouble vp_emulator_vad_last_level (VpEmulatorVad * vad);
+G_GNUC_INTERNAL gdouble vp_emulator_vad_last_level (VpEmulatorVad * vad);
 
 /* Energy threshold in dBFS that counts as speech. */
-gdouble vp_emulator_vad_threshold_db (VpEmulatorVad * vad);
+G_GNUC_INTERNAL gdouble vp_emulator_vad_threshold_db (VpEmulatorVad * vad);
 
 /* RMS level in dBFS of S16LE @pcm (-120 for digital silence). */
-gdouble vp_emulator_level_db (const guint8 * pcm, gsize n_bytes);
+G_GNUC_INTERNAL
+    gdouble vp_emulator_level_db (const guint8 * pcm, gsize n_bytes);
 
 G_END_DECLS

@@ -97,9 +97,18 @@ static const gchar *const default_models[] = {
  * stops reading (and so stops answering pings) while the socket stays
  * open. */
 
+/* Declared by hand rather than with G_DECLARE_FINAL_TYPE so that the type
+ * stays private to this file (no exported symbol, nothing for the GIR). */
+typedef struct _VpEmuGateStream VpEmuGateStream;
+typedef struct
+{
+  GInputStreamClass parent_class;
+} VpEmuGateStreamClass;
+
+static GType vp_emu_gate_stream_get_type (void);
 #define VP_TYPE_EMU_GATE_STREAM (vp_emu_gate_stream_get_type ())
-G_DECLARE_FINAL_TYPE (VpEmuGateStream, vp_emu_gate_stream, VP,
-    EMU_GATE_STREAM, GInputStream);
+#define VP_EMU_GATE_STREAM(obj) (G_TYPE_CHECK_INSTANCE_CAST ((obj), \
+      VP_TYPE_EMU_GATE_STREAM, VpEmuGateStream))
 
 struct _VpEmuGateStream
 {
