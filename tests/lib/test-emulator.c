@@ -1274,6 +1274,68 @@ test_manual_activity (void)
   emulator_free (emu);
 }
 
+/* Speech scaled to @gain (1/10 of espeak-ng's level is about -41 dBFS). */
+static GBytes *
+quiet_speech (const gchar * text, gdouble gain)
+{
+  GBytes *pcm = speech (text, 16000);
+  gsize n, i;
+  const gint16 *in = g_bytes_get_data (pcm, &n);
+  gint16 *out = g_new (gint16, n / 2);
+
+  for (i = 0; i < n / 2; i++)
+    out[i] = (gint16) (in[i] * gain);
+  g_bytes_unref (pcm);
+
+  return g_bytes_new_take (out, n / 2 * 2);
+}
+
+static void
+test_vad_settings (void)
+{
+  VpEmulator *emu = emulator_start ("latency-ms", 0, NULL);
+  GBytes *quiet = quiet_speech ("Hello there, how are you?", 0.1);
+  GBytes *loud = speech ("Hello there, how are you?", 16000);
+  Client *c;
+
+  /* Quiet speech starts a turn at the default (high) start sensitivity… */
+  c = client_ready (emu, MODEL_31, NULL);
+  send_audio (c, quiet, 800);
+  g_assert_cmpint (client_wait (c, is_input_transcription, STEP_MS), >=, 0);
+  client_free (c);
+
+  /* …but not at START_SENSITIVITY_LOW. */
+  c = client_ready (emu, MODEL_31, "\"realtimeInputConfig\":"
+      "{\"automaticActivityDetection\":"
+      "{\"startOfSpeechSensitivity\":\"START_SENSITIVITY_LOW\"}}");
+  send_audio (c, quiet, 800);
+  pump (500);
+  g_assert_cmpint (client_wait (c, is_input_transcription, 0), <, 0);
+  client_free (c);
+
+  /* silenceDurationMs: 1 s of silence is not enough for 2000 ms. */
+  c = client_ready (emu, MODEL_31, "\"realtimeInputConfig\":"
+      "{\"automaticActivityDetection\":{\"silenceDurationMs\":2000}}");
+  send_audio (c, loud, 1000);
+  pump (500);
+  g_assert_cmpint (client_wait (c, is_input_transcription, 0), <, 0);
+  send_audio (c, NULL, 1200);
+  g_assert_cmpint (client_wait (c, is_input_transcription, STEP_MS), >=, 0);
+  client_free (c);
+
+  /* prefixPaddingMs: speech shorter than the padding never starts a turn. */
+  c = client_ready (emu, MODEL_31, "\"realtimeInputConfig\":"
+      "{\"automaticActivityDetection\":{\"prefixPaddingMs\":5000}}");
+  send_audio (c, loud, 1000);
+  pump (500);
+  g_assert_cmpint (client_wait (c, is_input_transcription, 0), <, 0);
+  client_free (c);
+
+  g_bytes_unref (quiet);
+  g_bytes_unref (loud);
+  emulator_free (emu);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Limits and resumption */
 
@@ -1818,6 +1880,7 @@ main (int argc, char **argv)
       test_barge_in_tool_pending);
   g_test_add_func ("/emulator/barge-in/no-interruption", test_no_interruption);
   g_test_add_func ("/emulator/barge-in/manual-activity", test_manual_activity);
+  g_test_add_func ("/emulator/vad/settings", test_vad_settings);
   g_test_add_func ("/emulator/limits/go-away", test_go_away);
   g_test_add_func ("/emulator/limits/session", test_session_limit);
   g_test_add_func ("/emulator/resume/handle", test_resume);
