@@ -682,6 +682,56 @@ static const FaultCase fault_cases[] = {
       TRUE, VP_ERROR_TIMEOUT, "setup"},
 };
 
+/* One network thread for every session of the process (DESIGN.md §2). */
+
+static guint
+count_threads (const gchar * name)
+{
+  g_autoptr (GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const gchar *task;
+  guint n = 0;
+
+  while (dir != NULL && (task = g_dir_read_name (dir)) != NULL) {
+    g_autofree gchar *path = g_strdup_printf ("/proc/self/task/%s/comm",
+        task);
+    g_autofree gchar *comm = NULL;
+    if (g_file_get_contents (path, &comm, NULL, NULL)
+        && g_str_equal (g_strstrip (comm), name))
+      n++;
+  }
+  return n;
+}
+
+static void
+test_one_network_thread (Fixture * f, gconstpointer data)
+{
+  g_autofree gchar *url = vp_emulator_get_url (f->emulator);
+  VpLiveSession *sessions[20];
+  Recorder *recorders[20];
+  guint i;
+
+  connect_and_wait (f);
+  for (i = 0; i < G_N_ELEMENTS (sessions); i++) {
+    sessions[i] = vp_live_session_new ();
+    g_object_set (sessions[i], "endpoint", url, "api-key", SECRET_KEY, NULL);
+    recorders[i] = recorder_new (sessions[i]);
+    vp_live_session_connect (sessions[i]);
+  }
+  for (i = 0; i < G_N_ELEMENTS (sessions); i++)
+    recorder_wait (recorders[i], "setup-complete", NULL);
+
+  /* 21 live sessions, one thread. */
+  g_assert_cmpuint (count_threads ("voxpipe-net"), ==, 1);
+
+  for (i = 0; i < G_N_ELEMENTS (sessions); i++) {
+    vp_live_session_close (sessions[i]);
+    recorder_wait (recorders[i], "closed", NULL);
+    g_signal_handlers_disconnect_by_data (sessions[i], recorders[i]);
+    g_object_unref (sessions[i]);
+    recorder_free (recorders[i]);
+  }
+}
+
 /* The key never reaches any log, even with every debug output on.  The
  * test runs this program again with the key and all debugging enabled,
  * and searches everything it printed. */
@@ -755,6 +805,7 @@ main (int argc, char **argv)
   ADD ("barge-in", test_barge_in);
   ADD ("tool-call-cancelled", test_tool_call_cancelled);
   ADD ("manual-activity", test_manual_activity);
+  ADD ("one-network-thread", test_one_network_thread);
   ADD ("error/bad-key", test_bad_key);
   ADD ("error/unknown-model", test_unknown_model);
   ADD ("error/unreachable", test_unreachable);
