@@ -170,7 +170,7 @@ gst_gemini_live_sink_start (GstBaseSink * sink)
   /* Declared handlers answer their calls inside the session. */
   vp_live_session_set_tools (session, tools);
   g_object_set (session, "endpoint", config.endpoint, "scenario",
-      config.scenario, NULL);
+      config.scenario, "reconnect", config.reconnect, NULL);
   if (config.api_key != NULL)
     g_object_set (session, "api-key", config.api_key, NULL);
   gst_gemini_live_config_clear (&config);
