@@ -752,10 +752,11 @@ cancel_tool_calls (VpLiveSession * self, gchar ** ids)
 
   for (i = 0; ids[i] != NULL; i++) {
     PendingCall *call = NULL;
+    g_autofree gchar *key = NULL;
 
     g_mutex_lock (&self->lock);
-    g_hash_table_steal_extended (self->pending_calls, ids[i], NULL,
-        (gpointer *) & call);
+    g_hash_table_steal_extended (self->pending_calls, ids[i],
+        (gpointer *) & key, (gpointer *) & call);
     g_mutex_unlock (&self->lock);
 
     if (call == NULL)
@@ -1163,11 +1164,12 @@ deliver_tool_response (VpLiveSession * self, const gchar * id,
   g_autoptr (JsonGenerator) generator = json_generator_new ();
   VpFunctionResponse wire = { 0, };
   PendingCall *call = NULL;
+  g_autofree gchar *key = NULL;
   gboolean end_call, non_blocking;
   Outgoing *item;
 
   g_mutex_lock (&self->lock);
-  g_hash_table_steal_extended (self->pending_calls, id, NULL,
+  g_hash_table_steal_extended (self->pending_calls, id, (gpointer *) & key,
       (gpointer *) & call);
   non_blocking = vp_model_supports_non_blocking (self->setup->model);
   g_mutex_unlock (&self->lock);
