@@ -460,6 +460,7 @@ enum
   PROP_MODELS,
   PROP_WAIT_FOR_PLAYBACK,
   PROP_RECORD_LIMIT,
+  PROP_TLS_CERTIFICATE,
   PROP_URL,
   N_PROPERTIES
 };
@@ -489,6 +490,7 @@ struct _VpEmulator
   gchar **models;
   gboolean wait_for_playback;
   guint64 record_limit;
+  GTlsCertificate *tls_certificate;     /* set: serve wss:// */
 
   /* under lock */
   gboolean running;
@@ -2182,6 +2184,8 @@ on_incoming (GSocketService * service, GSocketConnection * connection,
 {
   VpEmulator *emu = user_data;
   GSocketAddress *local, *remote;
+  GTlsCertificate *certificate;
+  GIOStream *stream;
   GHashTableIter iter;
   gpointer value;
   GError *error = NULL;
@@ -2198,11 +2202,32 @@ on_incoming (GSocketService * service, GSocketConnection * connection,
   g_hash_table_insert (emu->sockets, address_key (remote),
       g_object_ref (g_socket_connection_get_socket (connection)));
 
-  if (!soup_server_accept_iostream (emu->server, G_IO_STREAM (connection),
-          local, remote, &error)) {
+  g_mutex_lock (&emu->lock);
+  certificate = emu->tls_certificate ? g_object_ref (emu->tls_certificate) :
+      NULL;
+  g_mutex_unlock (&emu->lock);
+  /* wss://: the handshake happens on the first read. */
+  if (certificate != NULL) {
+    stream = g_tls_server_connection_new (G_IO_STREAM (connection),
+        certificate, &error);
+    g_object_unref (certificate);
+    if (stream == NULL) {
+      g_debug ("emulator: cannot start TLS: %s", error->message);
+      g_clear_error (&error);
+      g_clear_object (&local);
+      g_clear_object (&remote);
+      return TRUE;
+    }
+  } else {
+    stream = g_object_ref (G_IO_STREAM (connection));
+  }
+
+  if (!soup_server_accept_iostream (emu->server, stream, local, remote,
+          &error)) {
     g_debug ("emulator: cannot accept a connection: %s", error->message);
     g_clear_error (&error);
   }
+  g_object_unref (stream);
   g_clear_object (&local);
   g_clear_object (&remote);
 
@@ -2591,6 +2616,7 @@ vp_emulator_get_port (VpEmulator * self)
 gchar *
 vp_emulator_get_url (VpEmulator * self)
 {
+  const gchar *scheme;
   gchar *url, *host;
   guint port;
 
@@ -2610,10 +2636,14 @@ vp_emulator_get_url (VpEmulator * self)
     host = g_strdup ("::1");
   }
 
+  g_mutex_lock (&self->lock);
+  scheme = self->tls_certificate ? "wss" : "ws";
+  g_mutex_unlock (&self->lock);
+
   if (strchr (host, ':') != NULL)
-    url = g_strdup_printf ("ws://[%s]:%u", host, port);
+    url = g_strdup_printf ("%s://[%s]:%u", scheme, host, port);
   else
-    url = g_strdup_printf ("ws://%s:%u", host, port);
+    url = g_strdup_printf ("%s://%s:%u", scheme, host, port);
   g_free (host);
 
   return url;
@@ -2733,6 +2763,10 @@ vp_emulator_set_property (GObject * object, guint prop_id,
     case PROP_RECORD_LIMIT:
       self->record_limit = g_value_get_uint64 (value);
       break;
+    case PROP_TLS_CERTIFICATE:
+      g_clear_object (&self->tls_certificate);
+      self->tls_certificate = g_value_dup_object (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -2802,6 +2836,9 @@ vp_emulator_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_RECORD_LIMIT:
       g_value_set_uint64 (value, self->record_limit);
       break;
+    case PROP_TLS_CERTIFICATE:
+      g_value_set_object (value, self->tls_certificate);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -2817,6 +2854,7 @@ vp_emulator_finalize (GObject * object)
   vp_emulator_stop (self);
 
   g_free (self->host);
+  g_clear_object (&self->tls_certificate);
   g_free (self->api_key);
   g_free (self->scenario_file);
   g_free (self->scenario_json);
@@ -3004,9 +3042,19 @@ vp_emulator_class_init (VpEmulatorClass * klass)
       0, G_MAXUINT64, DEFAULT_RECORD_LIMIT, rw);
 
   /**
+   * VpEmulator:tls-certificate:
+   *
+   * With a certificate (and its key), the emulator serves wss:// — for
+   * testing that clients verify certificates.
+   */
+  properties[PROP_TLS_CERTIFICATE] = g_param_spec_object ("tls-certificate",
+      "TLS certificate", "Serve wss:// with this certificate and key",
+      G_TYPE_TLS_CERTIFICATE, rw);
+
+  /**
    * VpEmulator:url:
    *
-   * "ws://HOST:PORT", usable as a session endpoint.
+   * "ws://HOST:PORT" (or wss://), usable as a session endpoint.
    */
   properties[PROP_URL] = g_param_spec_string ("url", "URL",
       "The WebSocket URL of the running emulator", NULL,
