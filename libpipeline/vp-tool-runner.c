@@ -13,7 +13,10 @@
 
 #include "vp-tool-runner.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 typedef struct
 {
@@ -220,22 +223,78 @@ on_exec_done (GObject * source, GAsyncResult * result, gpointer user_data)
   g_object_unref (task);
 }
 
+/* The arguments are written to the program's stdin on their own, not
+ * through g_subprocess_communicate(): a program that exits without
+ * reading them (a plain "echo") made communicate fail with a broken pipe,
+ * and its answer was lost.  Its stdin is a socket, written with
+ * MSG_NOSIGNAL, so that this never raises SIGPIPE either.  The write has
+ * its own copy of the text: it may finish after the call. */
+typedef struct
+{
+  GIOStream *stream;
+  gchar *text;
+} StdinWrite;
+
+static void
+on_stdin_written (GObject * source, GAsyncResult * result, gpointer user_data)
+{
+  StdinWrite *input = user_data;
+  g_autoptr (GError) error = NULL;
+
+  /* A program may ignore its stdin: not an error. */
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result,
+          NULL, &error))
+    g_debug ("tool stdin not fully written: %s", error->message);
+  g_io_stream_close (input->stream, NULL, NULL);
+  g_object_unref (input->stream);
+  g_free (input->text);
+  g_free (input);
+}
+
 static void
 run_exec (GTask * task)
 {
   RunData *data = g_task_get_task_data (task);
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GSocket) sock = NULL;
   g_autoptr (GError) error = NULL;
+  StdinWrite *input;
+  gint fds[2];
 
-  data->process = g_subprocess_newv ((const gchar * const *) data->tool->argv,
-      G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-      G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
-  if (data->process == NULL) {
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+    return_response (task, error_response ("The tool %s could not start %s: "
+            "%s", data->tool->name, data->tool->argv[0], g_strerror (errno)));
+    g_object_unref (task);
+    return;
+  }
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+      G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_take_stdin_fd (launcher, fds[0]);
+  data->process = g_subprocess_launcher_spawnv (launcher,
+      (const gchar * const *) data->tool->argv, &error);
+  /* Closes our copy of the program's end. */
+  g_clear_object (&launcher);
+  if (data->process == NULL
+      || (sock = g_socket_new_from_fd (fds[1], &error)) == NULL) {
+    close (fds[1]);
+    if (data->process != NULL)
+      g_subprocess_force_exit (data->process);
+    g_clear_object (&data->process);
     return_response (task, error_response ("The tool %s could not start %s: "
             "%s", data->tool->name, data->tool->argv[0], error->message));
     g_object_unref (task);
     return;
   }
-  g_subprocess_communicate_utf8_async (data->process, data->args_json,
+
+  input = g_new0 (StdinWrite, 1);
+  input->stream = G_IO_STREAM (g_socket_connection_factory_create_connection
+      (sock));
+  input->text = g_strdup (data->args_json);
+  g_output_stream_write_all_async (g_io_stream_get_output_stream
+      (input->stream), input->text, strlen (input->text), G_PRIORITY_DEFAULT,
+      data->cancellable, on_stdin_written, input);
+
+  g_subprocess_communicate_utf8_async (data->process, NULL,
       data->cancellable, on_exec_done, task);
 }
 
