@@ -45,9 +45,12 @@ net_thread_main (gpointer data)
 
   g_main_context_push_thread_default (self->context);
 
-  /* Created here so that it belongs to this thread's context. */
+  /* Created here so that it belongs to this thread's context.  The http
+   * tool handlers share it: the calls of one toolCall run concurrently,
+   * so more than libsoup's 2 connections per host (10 in all). */
   self->soup = soup_session_new_with_options ("user-agent",
-      "voxpipe/" VERSION, "timeout", 0, "idle-timeout", 0, NULL);
+      "voxpipe/" VERSION, "timeout", 0, "idle-timeout", 0,
+      "max-conns-per-host", 32, "max-conns", 128, NULL);
 
   g_mutex_lock (&self->lock);
   self->running = TRUE;
