@@ -362,12 +362,19 @@ vp_tools_to_wire (const VpTools * tools, const gchar * model,
     const VpTool *tool = g_ptr_array_index (tools->tools, i);
     const gchar *behavior = tool->behavior;
 
-    if (behavior != NULL && !non_blocking) {
-      if (warnings != NULL)
+    /* The session leaves scheduling out of the responses on such models
+     * (deliver_tool_response()): say so too. */
+    if ((behavior != NULL || tool->scheduling != NULL) && !non_blocking) {
+      if (warnings != NULL && behavior != NULL)
         g_ptr_array_add (warnings, g_strdup_printf ("tools-file %s: tool "
                 "\"%s\" asks for behavior %s, which %s does not support; "
                 "it is sent as a normal (blocking) function.",
                 tools->origin, tool->name, behavior, model));
+      if (warnings != NULL && tool->scheduling != NULL)
+        g_ptr_array_add (warnings, g_strdup_printf ("tools-file %s: tool "
+                "\"%s\" asks for scheduling %s, which %s does not support; "
+                "its responses are sent without scheduling.",
+                tools->origin, tool->name, tool->scheduling, model));
       behavior = NULL;
     }
     json_array_add_element (declarations,
