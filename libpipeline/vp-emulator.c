@@ -1137,6 +1137,11 @@ send_chunk (Conn * c)
   }
   g_string_free (piece, TRUE);
 
+  /* Sending can fire a fault that ends this turn (a stall takes the
+   * session away, a close or drop ends the connection). */
+  if (c->stalled || c->closing || c->session == NULL)
+    return FALSE;
+
   seconds = (gdouble) n / 2 / OUTPUT_RATE;
   c->session->audio_out_s += seconds;
   g->playback_end_us = MAX (g->playback_end_us, now) +

@@ -645,6 +645,7 @@ test_fault (Fixture * f, gconstpointer data)
     recorder_wait (f->recorder, c->words, &at);
   if (g_str_has_prefix (c->words ? c->words : "", "reconnected")) {
     g_assert_true (recorder_has (f->recorder, "reconnected:resumed"));
+    /* The turn in flight may be lost with its connection; ask again. */
     vp_live_session_send_text (f->session, ASK);
   }
   recorder_wait (f->recorder, "tool-call:check_availability", &at);
@@ -683,6 +684,32 @@ static const FaultCase fault_cases[] = {
   {"text-frame", VP_EMULATOR_FAULT_TEXT_FRAME, 1, 0, NULL, 0, TRUE, -1, NULL},
   {"go-away/rolls-over", VP_EMULATOR_FAULT_GO_AWAY, 2, 0, NULL, 1000, TRUE,
       -1, "reconnected"},
+  /* The same faults at other points of a turn: right after the first
+   * handle, in the middle of the model's audio, and around the tool call. */
+  {"close-1011/at-2", VP_EMULATOR_FAULT_CLOSE, 2, 1011,
+      "Internal error occurred.", 0, TRUE, -1, "reconnected"},
+  {"close-1011/at-6", VP_EMULATOR_FAULT_CLOSE, 6, 1011,
+      "Internal error occurred.", 0, TRUE, -1, "reconnected"},
+  {"close-1011/at-10", VP_EMULATOR_FAULT_CLOSE, 10, 1011,
+      "Internal error occurred.", 0, TRUE, -1, "reconnected"},
+  {"drop-tcp/at-2", VP_EMULATOR_FAULT_DROP, 2, 0, NULL, 0, TRUE, -1,
+      "reconnected"},
+  {"drop-tcp/at-6", VP_EMULATOR_FAULT_DROP, 6, 0, NULL, 0, TRUE, -1,
+      "reconnected"},
+  {"drop-tcp/at-10", VP_EMULATOR_FAULT_DROP, 10, 0, NULL, 0, TRUE, -1,
+      "reconnected"},
+  {"stall/at-6", VP_EMULATOR_FAULT_STALL, 6, 0, NULL, 0, TRUE, -1,
+      "reconnected"},
+  {"malformed-frame/at-6", VP_EMULATOR_FAULT_MALFORMED, 6, 0, NULL, 0, TRUE,
+      -1, "warning:"},
+  {"text-frame/at-6", VP_EMULATOR_FAULT_TEXT_FRAME, 6, 0, NULL, 0, TRUE, -1,
+      NULL},
+  {"go-away/at-6", VP_EMULATOR_FAULT_GO_AWAY, 6, 0, NULL, 1000, TRUE, -1,
+      "reconnected"},
+  {"go-away/at-10", VP_EMULATOR_FAULT_GO_AWAY, 10, 0, NULL, 1000, TRUE, -1,
+      "reconnected"},
+  {"oversized-frame/at-6", VP_EMULATOR_FAULT_OVERSIZED, 6, 0, NULL, 0, FALSE,
+      VP_ERROR_PROTOCOL, "WebSocket protocol"},
   {"go-away/no-reconnect", VP_EMULATOR_FAULT_GO_AWAY, 2, 0, NULL, 1000, FALSE,
       VP_ERROR_DEADLINE, "Deadline expired"},
   {"no-setup-complete", VP_EMULATOR_FAULT_NO_SETUP_COMPLETE, 0, 0, NULL, 0,
