@@ -65,6 +65,26 @@ valid_name (const gchar * name)
     return FALSE; \
   } G_STMT_END
 
+/* A misspelt key ("timout-ms", "handlr") must not be ignored: the tool
+ * would half-work (no handler, the default timeout). */
+static gboolean
+known_keys (JsonObject * object, const gchar * const *keys,
+    const gchar * where, const gchar * origin, const gchar * name,
+    GError ** error)
+{
+  JsonObjectIter iter;
+  const gchar *member;
+
+  json_object_iter_init (&iter, object);
+  while (json_object_iter_next (&iter, &member, NULL)) {
+    if (!g_strv_contains (keys, member)) {
+      g_autofree gchar *list = g_strjoinv ("\", \"", (gchar **) keys);
+      FAIL ("unknown key \"%s\"%s. The keys are \"%s\".", member, where, list);
+    }
+  }
+  return TRUE;
+}
+
 static gboolean
 read_timeout (JsonObject * object, guint * timeout_ms, const gchar * origin,
     const gchar * name, GError ** error)
@@ -86,6 +106,10 @@ static gboolean
 parse_handler (VpTool * tool, JsonNode * node, const gchar * origin,
     GError ** error)
 {
+  static const gchar *const handler_keys[] = { "http", "exec", "result",
+    "builtin", "timeout-ms", NULL
+  };
+  static const gchar *const http_keys[] = { "url", "timeout-ms", NULL };
   const gchar *name = tool->name;
   JsonObject *handler;
   guint kinds = 0;
@@ -94,6 +118,9 @@ parse_handler (VpTool * tool, JsonNode * node, const gchar * origin,
     FAIL ("\"handler\" must be an object with one of \"http\", \"exec\", "
         "\"result\" or \"builtin\".");
   handler = json_node_get_object (node);
+  if (!known_keys (handler, handler_keys, " in \"handler\"", origin, name,
+          error))
+    return FALSE;
 
   if (!read_timeout (handler, &tool->timeout_ms, origin, name, error))
     return FALSE;
@@ -112,8 +139,10 @@ parse_handler (VpTool * tool, JsonNode * node, const gchar * origin,
         && !g_str_has_prefix (url, "https://"))
       FAIL ("the http url \"%s\" must start with http:// or https://.", url);
     tool->url = g_strdup (url);
-    if (!read_timeout (json_node_get_object (http), &tool->timeout_ms, origin,
-            name, error))
+    if (!known_keys (json_node_get_object (http), http_keys, " in \"http\"",
+            origin, name, error)
+        || !read_timeout (json_node_get_object (http), &tool->timeout_ms,
+            origin, name, error))
       return FALSE;
   }
 
@@ -188,6 +217,9 @@ static VpTool *
 parse_tool (JsonNode * node, guint index, const gchar * origin,
     GError ** error)
 {
+  static const gchar *const tool_keys[] = { "name", "description",
+    "parameters", "handler", "timeout-ms", "behavior", "scheduling", NULL
+  };
   static const gchar *const behaviors[] = { "BLOCKING", "NON_BLOCKING", NULL };
   static const gchar *const schedulings[] = { "INTERRUPT", "WHEN_IDLE",
     "SILENT", NULL
@@ -238,7 +270,8 @@ parse_tool (JsonNode * node, guint index, const gchar * origin,
     tool->parameters = json_node_copy (params);
   }
 
-  if (!read_timeout (object, &tool->timeout_ms, origin, name, error)
+  if (!known_keys (object, tool_keys, "", origin, name, error)
+      || !read_timeout (object, &tool->timeout_ms, origin, name, error)
       || !upper_enum (object, "behavior", &tool->behavior, behaviors, origin,
           name, error)
       || !upper_enum (object, "scheduling", &tool->scheduling, schedulings,
