@@ -1120,7 +1120,10 @@ send_chunk (Conn * c)
     words_end = (guint) ((guint64) g->n_words * (g->offset + n) / total);
   piece = g_string_new (NULL);
   for (; g->words_done < words_end; g->words_done++) {
-    if (g->words_done > 0)
+    /* Words are space-separated across chunks and across the turn's
+     * speeches ("Let me check." then "We have…"), like the service's. */
+    if (g->words_done > 0 || (g->step == STEP_FINISH && g->turn != NULL
+            && g->turn->say != NULL))
       g_string_append_c (piece, ' ');
     g_string_append (piece, g->words[g->words_done]);
   }
