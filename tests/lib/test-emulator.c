@@ -979,7 +979,8 @@ test_tool_call (void)
   g_assert_cmpint (gc, >, tci);
   g_assert_cmpint (tc, >, gc);
   said = output_text (c, tci, gc);
-  g_assert_cmpstr (said, ==, "It is 21 degrees and clear.");
+  /* It continues the turn's first sentence, so it starts with a space. */
+  g_assert_cmpstr (said, ==, " It is 21 degrees and clear.");
   g_free (said);
   g_assert_true (frame_at (c, tc)->msg->has_usage);
   g_assert_cmpint (frame_at (c, tc)->msg->usage.prompt_text_tokens, >, 0);
