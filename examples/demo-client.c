@@ -281,10 +281,10 @@ main (int argc, char **argv)
   Demo demo = { 0, };
   GOptionEntry entries[] = {
     {"endpoint", 'e', 0, G_OPTION_ARG_STRING, &endpoint,
-        "Live API endpoint: \"local\" (built-in emulator, default) or wss://…",
+          "Live API endpoint: \"local\" (built-in emulator, default) or wss://…",
         "URL"},
     {"scenario", 's', 0, G_OPTION_ARG_FILENAME, &scenario,
-        "Emulator scenario (default: pipelines/receptionist.scenario.json)",
+          "Emulator scenario (default: pipelines/receptionist.scenario.json)",
         "FILE"},
     {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
         "Where to write the receptionist's voice", "WAV"},
@@ -317,8 +317,7 @@ main (int argc, char **argv)
 
   demo.session = vp_live_session_new ();
   vp_live_session_set_setup (demo.session, setup);
-  g_object_set (demo.session, "endpoint", endpoint, "scenario", scenario,
-      NULL);
+  g_object_set (demo.session, "endpoint", endpoint, "scenario", scenario, NULL);
   g_signal_connect (demo.session, "setup-complete",
       G_CALLBACK (on_setup_complete), &demo);
   g_signal_connect (demo.session, "input-transcription",

@@ -98,8 +98,7 @@ free_table (App * app, const gchar * date, const gchar * time, gint64 party)
   sqlite3_prepare_v2 (app->db,
       "SELECT id FROM tables WHERE seats >= ?3 AND id NOT IN "
       "(SELECT table_id FROM bookings WHERE date = ?1 AND time = ?2 "
-      " AND status = 'confirmed') ORDER BY seats, id LIMIT 1", -1, &stmt,
-      NULL);
+      " AND status = 'confirmed') ORDER BY seats, id LIMIT 1", -1, &stmt, NULL);
   sqlite3_bind_text (stmt, 1, date, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, time, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 3, party);
@@ -143,8 +142,7 @@ book_table (App * app, JsonObject * args)
 
   id = g_strdup_printf ("BV-%04u", g_random_int_range (1000, 10000));
   sqlite3_prepare_v2 (app->db, "INSERT INTO bookings (id, date, time, "
-      "party_size, name, table_id) VALUES (?, ?, ?, ?, ?, ?)", -1, &stmt,
-      NULL);
+      "party_size, name, table_id) VALUES (?, ?, ?, ?, ?, ?)", -1, &stmt, NULL);
   sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, date, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 3, time, -1, SQLITE_STATIC);
@@ -193,8 +191,7 @@ get_menu (App * app)
     g_string_append_printf (specials, "%s%s", specials->len ? " and " : "",
         sqlite3_column_text (stmt, 0));
   sqlite3_finalize (stmt);
-  json = g_strdup_printf ("{\"output\":{\"specials\":\"%s\"}}",
-      specials->str);
+  json = g_strdup_printf ("{\"output\":{\"specials\":\"%s\"}}", specials->str);
   g_string_free (specials, TRUE);
   return json;
 }
@@ -281,8 +278,7 @@ on_transcript (GstElement * agent, const gchar * role, const gchar * text,
 }
 
 static void
-on_turn (GstElement * agent, const gchar * state, gdouble latency_ms,
-    App * app)
+on_turn (GstElement * agent, const gchar * state, gdouble latency_ms, App * app)
 {
   if (g_str_equal (state, "started") && latency_ms >= 0)
     g_print ("  (voice-to-voice %.0f ms)\n", latency_ms);
@@ -384,8 +380,7 @@ main (int argc, char **argv)
   app.said = g_string_new (NULL);
 
   g_signal_connect (app.agent, "tool-call", G_CALLBACK (on_tool_call), &app);
-  g_signal_connect (app.agent, "transcript", G_CALLBACK (on_transcript),
-      &app);
+  g_signal_connect (app.agent, "transcript", G_CALLBACK (on_transcript), &app);
   g_signal_connect (app.agent, "turn", G_CALLBACK (on_turn), &app);
   g_signal_connect (app.agent, "session", G_CALLBACK (on_session), &app);
 

@@ -2230,8 +2230,7 @@ on_incoming (GSocketService * service, GSocketConnection * connection,
     stream = g_object_ref (G_IO_STREAM (connection));
   }
 
-  if (!soup_server_accept_iostream (emu->server, stream, local, remote,
-          &error)) {
+  if (!soup_server_accept_iostream (emu->server, stream, local, remote, &error)) {
     g_debug ("emulator: cannot accept a connection: %s", error->message);
     g_clear_error (&error);
   }

@@ -12,7 +12,12 @@
 
 #include <string.h>
 
-G_DEFINE_QUARK (vp-error-quark, vp_error);
+/* Not G_DEFINE_QUARK (): indent would put spaces into its bare name. */
+GQuark
+vp_error_quark (void)
+{
+  return g_quark_from_static_string ("vp-error-quark");
+}
 
 static gboolean
 contains (const gchar * haystack, const gchar * needle)
@@ -89,8 +94,7 @@ vp_error_new_from_close (gushort close_code, const gchar * reason)
           "Check the network; the session can reconnect.");
     default:
       return g_error_new (VP_ERROR, VP_ERROR_CLOSED,
-          "The service closed the connection (close %u: %s).",
-          close_code, why);
+          "The service closed the connection (close %u: %s).", close_code, why);
   }
 }
 

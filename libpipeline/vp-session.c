@@ -271,8 +271,7 @@ arm_timeout (VpLiveSession * self, guint ms)
   self->timeout_source = g_timeout_source_new (ms);
   g_source_set_callback (self->timeout_source, on_timeout, self, NULL);
   g_source_set_static_name (self->timeout_source, "voxpipe-session-timeout");
-  g_source_attach (self->timeout_source,
-      vp_net_thread_get_context (self->net));
+  g_source_attach (self->timeout_source, vp_net_thread_get_context (self->net));
 }
 
 static void
@@ -427,8 +426,7 @@ schedule_reconnect (VpLiveSession * self, guint delay_ms)
 {
   clear_source (&self->reconnect_source);
   self->reconnect_source = g_timeout_source_new (delay_ms);
-  g_source_set_callback (self->reconnect_source, on_reconnect_due, self,
-      NULL);
+  g_source_set_callback (self->reconnect_source, on_reconnect_due, self, NULL);
   g_source_set_static_name (self->reconnect_source, "voxpipe-reconnect");
   g_source_attach (self->reconnect_source,
       vp_net_thread_get_context (self->net));
@@ -816,13 +814,11 @@ dispatch (VpLiveSession * self, VpServerMessage * msg)
 
   if (msg->has_server_content) {
     /* Transcription first: it names the audio that follows in the frame. */
-    if (msg->input_transcription != NULL
-        || msg->input_transcription_finished)
+    if (msg->input_transcription != NULL || msg->input_transcription_finished)
       g_signal_emit (self, signals[SIGNAL_INPUT_TRANSCRIPTION], 0,
           msg->input_transcription ? msg->input_transcription : "",
           msg->input_transcription_finished);
-    if (msg->output_transcription != NULL
-        || msg->output_transcription_finished)
+    if (msg->output_transcription != NULL || msg->output_transcription_finished)
       g_signal_emit (self, signals[SIGNAL_OUTPUT_TRANSCRIPTION], 0,
           msg->output_transcription ? msg->output_transcription : "",
           msg->output_transcription_finished);
@@ -886,8 +882,7 @@ dispatch (VpLiveSession * self, VpServerMessage * msg)
         msg->voice_activity);
 
   if (msg->go_away) {
-    g_signal_emit (self, signals[SIGNAL_GO_AWAY], 0,
-        msg->go_away_time_left_ms);
+    g_signal_emit (self, signals[SIGNAL_GO_AWAY], 0, msg->go_away_time_left_ms);
     schedule_rollover (self, msg->go_away_time_left_ms);
   } else if (self->rollover_pending && msg->turn_complete
       && !calls_pending (self)) {

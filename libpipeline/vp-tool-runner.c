@@ -47,11 +47,11 @@ run_data_free (RunData * data)
   g_free (data);
 }
 
-static gchar *error_response (const gchar * format, ...) G_GNUC_PRINTF (1,
-    2);
-
 static gchar *
 error_response (const gchar * format, ...)
+G_GNUC_PRINTF (1, 2);
+
+     static gchar *error_response (const gchar * format, ...)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (JsonGenerator) generator = json_generator_new ();

@@ -163,8 +163,8 @@ test_emulator_binds_loopback (void)
       vp_emulator_get_port (emulator), NULL, &error);
   g_assert_no_error (error);
   local = g_socket_connection_get_local_address (connection, &error);
-  g_assert_true (g_inet_address_get_is_loopback (g_inet_socket_address_get_address
-          (G_INET_SOCKET_ADDRESS (local))));
+  g_assert_true (g_inet_address_get_is_loopback
+      (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local))));
   vp_emulator_stop (emulator);
 }
 

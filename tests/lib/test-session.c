@@ -117,8 +117,7 @@ on_tool_call_cancelled (VpLiveSession * s, const gchar * id, Recorder * r)
 static void
 on_go_away (VpLiveSession * s, gint64 time_left_ms, Recorder * r)
 {
-  recorder_add (r, g_strdup_printf ("go-away:%" G_GINT64_FORMAT,
-          time_left_ms));
+  recorder_add (r, g_strdup_printf ("go-away:%" G_GINT64_FORMAT, time_left_ms));
 }
 
 static void
@@ -194,8 +193,7 @@ recorder_new (VpLiveSession * session)
       G_CALLBACK (on_output_transcription), r);
   g_signal_connect (session, "generation-complete",
       G_CALLBACK (on_generation_complete), r);
-  g_signal_connect (session, "turn-complete", G_CALLBACK (on_turn_complete),
-      r);
+  g_signal_connect (session, "turn-complete", G_CALLBACK (on_turn_complete), r);
   g_signal_connect (session, "interrupted", G_CALLBACK (on_interrupted), r);
   g_signal_connect (session, "tool-call", G_CALLBACK (on_tool_call), r);
   g_signal_connect (session, "tool-call-cancelled",
@@ -352,8 +350,7 @@ static void
 speak (VpLiveSession * session, const gchar * text, guint silence_ms)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) pcm = vp_speech_synthesize (text, "en-us", 16000,
-      &error);
+  g_autoptr (GBytes) pcm = vp_speech_synthesize (text, "en-us", 16000, &error);
   const gint16 *samples;
   gsize n, i;
   gint16 silence[320] = { 0, };
@@ -362,8 +359,7 @@ speak (VpLiveSession * session, const gchar * text, guint silence_ms)
   samples = g_bytes_get_data (pcm, &n);
   n /= 2;
   for (i = 0; i < n; i += 320)
-    vp_live_session_send_audio (session, samples + i, MIN (320, n - i),
-        16000);
+    vp_live_session_send_audio (session, samples + i, MIN (320, n - i), 16000);
   for (i = 0; i < silence_ms / 20; i++)
     vp_live_session_send_audio (session, silence, 320, 16000);
 }
@@ -422,8 +418,7 @@ answer_first_call (Fixture * f, const gchar * response)
   g_autoptr (GError) error = NULL;
 
   g_mutex_lock (&f->recorder->lock);
-  parts = g_strsplit (g_ptr_array_index (f->recorder->tool_calls, 0), "\n",
-      3);
+  parts = g_strsplit (g_ptr_array_index (f->recorder->tool_calls, 0), "\n", 3);
   g_mutex_unlock (&f->recorder->lock);
   g_assert_true (vp_live_session_send_tool_response (f->session, parts[0],
           response, &error));
@@ -496,8 +491,7 @@ test_tool_call_cancelled (Fixture * f, gconstpointer data)
 
   /* A late result for a cancelled call is refused, not sent. */
   g_mutex_lock (&f->recorder->lock);
-  parts = g_strsplit (g_ptr_array_index (f->recorder->tool_calls, 0), "\n",
-      3);
+  parts = g_strsplit (g_ptr_array_index (f->recorder->tool_calls, 0), "\n", 3);
   g_mutex_unlock (&f->recorder->lock);
   g_assert_false (vp_live_session_send_tool_response (f->session, parts[0],
           "{\"output\":{}}", &error));
@@ -658,16 +652,16 @@ static const FaultCase fault_cases[] = {
   {"close-1011-mid-turn/recovers", VP_EMULATOR_FAULT_CLOSE, 3, 1011,
       "Internal error occurred.", 0, TRUE, -1, "reconnected"},
   {"close-1011-mid-turn/no-reconnect", VP_EMULATOR_FAULT_CLOSE, 3, 1011,
-      "Internal error occurred.", 0, FALSE, VP_ERROR_SERVER,
+        "Internal error occurred.", 0, FALSE, VP_ERROR_SERVER,
       "Internal error occurred."},
   {"close-quota-at-open", VP_EMULATOR_FAULT_CLOSE, 0, 1011,
-        "You exceeded your current quota, please check your plan and billing "
+      "You exceeded your current quota, please check your plan and billing "
         "details.", 0, TRUE, VP_ERROR_QUOTA, "quota"},
   {"close-1007-mid-turn", VP_EMULATOR_FAULT_CLOSE, 3, 1007,
-      "Request contains an invalid argument.", 0, TRUE,
+        "Request contains an invalid argument.", 0, TRUE,
       VP_ERROR_INVALID_ARGUMENT, "invalid argument"},
   {"close-1008-mid-turn", VP_EMULATOR_FAULT_CLOSE, 3, 1008,
-        "models/gemini-3.1-flash-live-preview is not found for API version "
+      "models/gemini-3.1-flash-live-preview is not found for API version "
         "v1beta", 0, TRUE, VP_ERROR_MODEL_NOT_FOUND, "model"},
   {"drop-tcp/recovers", VP_EMULATOR_FAULT_DROP, 3, 0, NULL, 0, TRUE, -1,
       "reconnected"},
