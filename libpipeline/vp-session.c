@@ -46,6 +46,8 @@
 #define ROLLOVER_MARGIN_MS 1000
 /* How long to wait for the old socket's close handshake on a rollover. */
 #define ROLLOVER_CLOSE_WAIT_MS 2000
+/* An update waits this long at most for a turn boundary. */
+#define UPDATE_DEADLINE_MS 15000
 
 struct _VpLiveSession
 {
@@ -1237,6 +1239,59 @@ vp_live_session_send_tool_response (VpLiveSession * self, const gchar * id,
     json_object_unref (wrap);
   }
   return deliver_tool_response (self, id, response, error);
+}
+
+static gboolean
+rollover_for_update (gpointer data)
+{
+  VpLiveSession *self = data;
+
+  if (self->ws != NULL && self->setup_complete)
+    schedule_rollover (self, UPDATE_DEADLINE_MS);
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+vp_live_session_update (VpLiveSession * self, const VpSetupConfig * setup,
+    VpTools * tools, GError ** error)
+{
+  g_autoptr (VpTools) owned_tools = tools;
+  gboolean ready;
+
+  g_return_val_if_fail (VP_IS_LIVE_SESSION (self), FALSE);
+  g_return_val_if_fail (setup != NULL, FALSE);
+
+  g_mutex_lock (&self->lock);
+  if (g_strcmp0 (setup->model, self->setup->model) != 0) {
+    g_mutex_unlock (&self->lock);
+    g_set_error (error, VP_ERROR, VP_ERROR_SETTINGS,
+        "A session cannot change its model (%s) on the way. Start a new "
+        "session for %s.", self->setup->model, setup->model);
+    return FALSE;
+  }
+  if (!self->setup->session_resumption) {
+    g_mutex_unlock (&self->lock);
+    g_set_error (error, VP_ERROR, VP_ERROR_SETTINGS,
+        "Updating a running session needs session resumption (the new "
+        "settings go to a new connection that resumes the conversation). "
+        "Turn session-resumption on.");
+    return FALSE;
+  }
+  vp_setup_config_free (self->setup);
+  self->setup = vp_setup_config_copy (setup);
+  self->setup->session_resumption = TRUE;
+  if (owned_tools != NULL) {
+    vp_tools_free (self->tools);
+    self->tools = g_steal_pointer (&owned_tools);
+  }
+  ready = self->state == VP_SESSION_STATE_READY;
+  g_mutex_unlock (&self->lock);
+
+  /* The service takes a setup only on a new connection. */
+  if (ready)
+    vp_net_thread_invoke (self->net, rollover_for_update,
+        g_object_ref (self), g_object_unref);
+  return TRUE;
 }
 
 void

@@ -71,6 +71,20 @@ VpSetupConfig *vp_live_session_dup_setup (VpLiveSession * self);
  */
 void vp_live_session_set_tools (VpLiveSession * self, VpTools * tools);
 
+/**
+ * vp_live_session_update:
+ * @setup: the new setup (system instruction, tools, voice…); the model
+ *   cannot change
+ * @tools: (transfer full) (nullable): new tool handlers; NULL keeps them
+ *
+ * Applies new settings to a running session.  The service takes a setup
+ * only on a new connection, so the session switches to one at the next
+ * turn boundary (as on goAway), resuming the conversation with its handle.
+ * Needs session resumption.
+ */
+gboolean vp_live_session_update (VpLiveSession * self,
+    const VpSetupConfig * setup, VpTools * tools, GError ** error);
+
 /* Starts connecting.  Progress and failure come as signals ("state-changed",
  * "setup-complete", "error"). */
 void vp_live_session_connect (VpLiveSession * self);

@@ -710,6 +710,47 @@ static const FaultCase fault_cases[] = {
       TRUE, VP_ERROR_TIMEOUT, "setup"},
 };
 
+/* New instructions reach the service on a new connection that resumes the
+ * conversation. */
+static void
+test_update (Fixture * f, gconstpointer data)
+{
+  g_autoptr (VpSetupConfig) setup = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) record = NULL;
+  g_autofree gchar *json = NULL;
+  JsonArray *connections;
+  JsonObject *second;
+  guint at = 0;
+
+  connect_and_wait (f);
+  recorder_wait (f->recorder, "resumption-update:resumable", &at);
+
+  setup = vp_live_session_dup_setup (f->session);
+  g_free (setup->system_instruction);
+  setup->system_instruction = g_strdup ("Speak like a pirate.");
+  g_assert_true (vp_live_session_update (f->session, setup, NULL, &error));
+  g_assert_no_error (error);
+  recorder_wait (f->recorder, "reconnected:resumed", &at);
+
+  /* The model cannot change on the way. */
+  g_free (setup->model);
+  setup->model = g_strdup ("gemini-2.5-flash-native-audio-preview-12-2025");
+  g_assert_false (vp_live_session_update (f->session, setup, NULL, &error));
+  g_assert_error (error, VP_ERROR, VP_ERROR_SETTINGS);
+
+  json = vp_emulator_get_record (f->emulator);
+  record = json_from_string (json, NULL);
+  connections = json_node_get_array (record);
+  g_assert_cmpuint (json_array_get_length (connections), ==, 2);
+  second = json_array_get_object_element (connections, 1);
+  g_assert_true (json_object_get_boolean_member (second, "resumed"));
+  g_assert_cmpstr (json_object_get_string_member (second, "session"), ==,
+      json_object_get_string_member (json_array_get_object_element
+          (connections, 0), "session"));
+  g_assert_nonnull (strstr (json, "Speak like a pirate."));
+}
+
 /* One network thread for every session of the process (DESIGN.md §2). */
 
 static guint
@@ -834,6 +875,7 @@ main (int argc, char **argv)
   ADD ("tool-call-cancelled", test_tool_call_cancelled);
   ADD ("manual-activity", test_manual_activity);
   ADD ("one-network-thread", test_one_network_thread);
+  ADD ("update", test_update);
   ADD ("error/bad-key", test_bad_key);
   ADD ("error/unknown-model", test_unknown_model);
   ADD ("error/unreachable", test_unreachable);
