@@ -512,6 +512,10 @@ struct _VpEmulator
   GThread *prewarm_thread;
   gint prewarm_stop;
 
+  /* set only while stopped: read without the lock on the thread */
+  VpEmulatorTraceFunc trace_func;
+  gpointer trace_data;
+
   /* the emulator thread's own */
   SoupServer *server;
   GSocketService *service;
@@ -848,6 +852,7 @@ describe_json (const gchar * json)
 static void
 conn_send (Conn * c, gchar * json)
 {
+  gint64 now_us = 0;
   gsize len;
 
   if (json == NULL)
@@ -858,12 +863,18 @@ conn_send (Conn * c, gchar * json)
   }
 
   len = strlen (json);
+  /* Timed before the write; reported after it, so the trace does not
+   * delay the message it measures. */
+  if (G_UNLIKELY (c->emu->trace_func != NULL))
+    now_us = g_get_monotonic_time ();
   if (c->next_text_frame) {
     c->next_text_frame = FALSE;
     soup_websocket_connection_send_text (c->ws, json);
   } else {
     soup_websocket_connection_send_binary (c->ws, json, len);
   }
+  if (G_UNLIKELY (c->emu->trace_func != NULL))
+    c->emu->trace_func (c->id, TRUE, json, len, now_us, c->emu->trace_data);
   c->n_sent++;
 
   if (len > 200)
@@ -1748,6 +1759,10 @@ on_message (SoupWebsocketConnection * ws, gint type, GBytes * message,
   const gchar *data = g_bytes_get_data (message, &length);
   VpClientMessage *msg;
   GError *error = NULL;
+
+  if (G_UNLIKELY (c->emu->trace_func != NULL))
+    c->emu->trace_func (c->id, FALSE, data, length, g_get_monotonic_time (),
+        c->emu->trace_data);
 
   if (c->stalled || c->closed)
     return;
@@ -2688,6 +2703,23 @@ vp_emulator_get_record (VpEmulator * self)
   g_mutex_unlock (&self->lock);
 
   return json;
+}
+
+void
+vp_emulator_set_trace_func (VpEmulator * self, VpEmulatorTraceFunc func,
+    gpointer user_data)
+{
+  g_return_if_fail (VP_IS_EMULATOR (self));
+
+  g_mutex_lock (&self->lock);
+  if (self->running)
+    g_warning ("vp_emulator_set_trace_func: the emulator is running; set "
+        "the trace function before vp_emulator_start().");
+  else {
+    self->trace_func = func;
+    self->trace_data = user_data;
+  }
+  g_mutex_unlock (&self->lock);
 }
 
 guint

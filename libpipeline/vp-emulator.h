@@ -110,4 +110,25 @@ gchar *vp_emulator_get_record (VpEmulator * self);
 /* Number of client connections accepted so far. */
 guint vp_emulator_get_n_connections (VpEmulator * self);
 
+/**
+ * VpEmulatorTraceFunc:
+ * @connection: the connection's number (1, 2, … in the order accepted)
+ * @sent: TRUE for a server message the emulator wrote, FALSE for a client
+ *   message it received
+ * @data: the message (JSON, not NUL-terminated)
+ * @length: its length in bytes
+ * @time_us: g_get_monotonic_time() when the emulator received it (before
+ *   anything else looked at it) or wrote it (just before the write)
+ * @user_data: from vp_emulator_set_trace_func()
+ *
+ * Called on the emulator's thread for every message, for measurements
+ * (tests/bench).  It must be quick and must not call the emulator.
+ */
+typedef void (*VpEmulatorTraceFunc) (guint connection, gboolean sent,
+    const gchar * data, gsize length, gint64 time_us, gpointer user_data);
+
+/* Sets (or with NULL removes) the trace function.  Only while stopped. */
+void vp_emulator_set_trace_func (VpEmulator * self, VpEmulatorTraceFunc func,
+    gpointer user_data);
+
 G_END_DECLS
