@@ -338,15 +338,33 @@ VpTools *
 vp_tools_load (const gchar * path, GError ** error)
 {
   g_autofree gchar *contents = NULL;
+  g_autofree gchar *dir = NULL;
   g_autoptr (GError) read_error = NULL;
+  VpTools *tools;
   gsize length;
+  guint i;
 
   if (!g_file_get_contents (path, &contents, &length, &read_error)) {
     g_set_error (error, VP_ERROR, VP_ERROR_SETTINGS,
         "Cannot read tools-file: %s. Check the path.", read_error->message);
     return NULL;
   }
-  return vp_tools_parse (contents, length, path, error);
+  tools = vp_tools_parse (contents, length, path, error);
+  if (tools == NULL)
+    return NULL;
+
+  /* "./menu.sh" means next to the tools file, wherever the pipeline runs. */
+  dir = g_path_get_dirname (path);
+  for (i = 0; i < tools->tools->len; i++) {
+    VpTool *tool = g_ptr_array_index (tools->tools, i);
+    if (tool->argv != NULL && (g_str_has_prefix (tool->argv[0], "./")
+            || g_str_has_prefix (tool->argv[0], "../"))) {
+      gchar *resolved = g_build_filename (dir, tool->argv[0], NULL);
+      g_free (tool->argv[0]);
+      tool->argv[0] = resolved;
+    }
+  }
+  return tools;
 }
 
 const VpTool *

@@ -50,7 +50,8 @@ typedef struct {
 } VpTools;
 
 /* Reads and checks a tools file.  Errors name the file, the tool and the
- * problem, and say how to fix it. */
+ * problem, and say how to fix it.  An exec program given as "./x" or
+ * "../x" is found relative to the tools file. */
 VpTools *vp_tools_load (const gchar * path, GError ** error);
 VpTools *vp_tools_parse (const gchar * json, gssize length,
     const gchar * origin, GError ** error);
