@@ -284,9 +284,6 @@ ensure_geminilive (void)
 /* The conversation */
 
 static void
-say (Runner * r, const gchar * format, ...) G_GNUC_PRINTF (2, 3);
-
-static void
 say (Runner * r, const gchar * format, ...)
 {
   va_list args;

@@ -1,0 +1,185 @@
+/* Voxpipe
+ * Copyright (C) 2026 Voxpipe contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/* 100 NULL->PLAYING->NULL cycles of a geminilivesink + geminilivesrc pair
+ * sharing a session: stopped while connecting, right after PLAYING, when
+ * ready, in the middle of a reply.  No state change may hang or fail, no
+ * error may be posted, and afterwards no socket or thread is left behind
+ * (valgrind, run by hand, checks the memory: see docs/testing.md). */
+
+#include "config.h"
+
+#include "vpt-common.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#define CYCLES 100
+#define STATE_CHANGE_LIMIT (2 * G_TIME_SPAN_SECOND)
+
+static guint
+count_dir (const gchar * path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  guint n = 0;
+
+  if (dir == NULL)
+    return 0;
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  g_dir_close (dir);
+  return n;
+}
+
+static GstElement *
+make_pair (const gchar * endpoint)
+{
+  g_autofree gchar *launch = g_strdup_printf ("audiotestsrc is-live=true "
+      "wave=silence samplesperbuffer=320 ! "
+      "audio/x-raw,rate=16000,channels=1 ! geminilivesink name=sink "
+      "session=cycle endpoint=%s api-key=%s "
+      "geminilivesrc session=cycle ! fakesink sync=true", endpoint,
+      VPT_SECRET_KEY);
+  GError *error = NULL;
+  GstElement *pipeline = gst_parse_launch (launch, &error);
+
+  fail_unless (pipeline != NULL, "%s", error ? error->message : "");
+  return pipeline;
+}
+
+static void
+set_state_bounded (GstElement * pipeline, GstState state)
+{
+  gint64 t = g_get_monotonic_time ();
+  GstStateChangeReturn ret = gst_element_set_state (pipeline, state);
+
+  fail_if (ret == GST_STATE_CHANGE_FAILURE, "to %s failed",
+      gst_element_state_get_name (state));
+  if (ret == GST_STATE_CHANGE_ASYNC)
+    ret = gst_element_get_state (pipeline, NULL, NULL, 5 * GST_SECOND);
+  fail_if (ret == GST_STATE_CHANGE_FAILURE || ret == GST_STATE_CHANGE_ASYNC,
+      "to %s did not complete", gst_element_state_get_name (state));
+  fail_unless (g_get_monotonic_time () - t < STATE_CHANGE_LIMIT,
+      "to %s took %" G_GINT64_FORMAT " ms", gst_element_state_get_name
+      (state), (g_get_monotonic_time () - t) / 1000);
+}
+
+static void
+run_cycles (const gchar * endpoint, guint cycles)
+{
+  guint i;
+
+  for (i = 0; i < cycles; i++) {
+    GstElement *pipeline = make_pair (endpoint);
+    GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+    VptEvents *events = vpt_events_new (sink);
+    GstMessage *message;
+
+    set_state_bounded (pipeline, GST_STATE_PLAYING);
+    switch (i % 4) {
+      case 0:                  /* at once: still connecting */
+        break;
+      case 1:
+        g_usleep (g_random_int_range (0, 30) * G_TIME_SPAN_MILLISECOND);
+        break;
+      case 2:                  /* ready */
+        fail_unless (vpt_events_wait (events, "session:ready", 1, VPT_WAIT_MS));
+        break;
+      case 3:                  /* while the model answers */
+        fail_unless (vpt_events_wait (events, "session:ready", 1, VPT_WAIT_MS));
+        g_signal_emit_by_name (sink, "send-text", "hello");
+        fail_unless (vpt_events_wait (events, "transcript:output", 1,
+                VPT_WAIT_MS));
+        break;
+    }
+    set_state_bounded (pipeline, GST_STATE_NULL);
+
+    message = vpt_bus_wait (pipeline, GST_MESSAGE_ERROR, 0);
+    if (message != NULL) {
+      gchar *text = vpt_message_text (message);
+      fail ("cycle %u: %s", i, text);
+      g_free (text);
+    }
+    vpt_events_free (events);
+    gst_object_unref (sink);
+    gst_object_unref (pipeline);
+  }
+}
+
+/* Waits until the count of @path entries drops to @limit. */
+static gboolean
+settles (const gchar * path, guint limit)
+{
+  gint64 end = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+
+  while (count_dir (path) > limit) {
+    if (g_get_monotonic_time () > end)
+      return FALSE;
+    g_usleep (50 * G_TIME_SPAN_MILLISECOND);
+  }
+  return TRUE;
+}
+
+GST_START_TEST (test_cycles)
+{
+  VpEmulator *emulator = vpt_emulator_start (NULL, "wait-for-playback", FALSE,
+      "latency-ms", 20, NULL);
+  g_autofree gchar *url = vp_emulator_get_url (emulator);
+  guint fds, threads;
+
+  /* One cycle first, so one-time resources (the network thread, espeak,
+   * GIO modules) are not counted as leaks. */
+  run_cycles (url, 1);
+  g_usleep (300 * G_TIME_SPAN_MILLISECOND);
+  fds = count_dir ("/proc/self/fd");
+  threads = count_dir ("/proc/self/task");
+
+  run_cycles (url, CYCLES);
+
+  fail_unless (settles ("/proc/self/fd", fds + 2),
+      "%u file descriptors open after %u cycles, %u before",
+      count_dir ("/proc/self/fd"), CYCLES, fds);
+  fail_unless (settles ("/proc/self/task", threads + 2),
+      "%u threads after %u cycles, %u before", count_dir ("/proc/self/task"),
+      CYCLES, threads);
+  fail_unless (vp_emulator_get_n_connections (emulator) >= CYCLES / 2);
+
+  vp_emulator_stop (emulator);
+  g_object_unref (emulator);
+}
+
+GST_END_TEST;
+
+/* The same with endpoint=local: an emulator started and stopped inside the
+ * session, every cycle. */
+GST_START_TEST (test_cycles_local)
+{
+  guint fds;
+
+  run_cycles ("local", 1);
+  g_usleep (300 * G_TIME_SPAN_MILLISECOND);
+  fds = count_dir ("/proc/self/fd");
+  run_cycles ("local", 20);
+  fail_unless (settles ("/proc/self/fd", fds + 2),
+      "%u file descriptors open after the cycles, %u before",
+      count_dir ("/proc/self/fd"), fds);
+}
+
+GST_END_TEST;
+
+static Suite *
+cycles_suite (void)
+{
+  Suite *s = suite_create ("cycles");
+  TCase *tc = tcase_create ("general");
+
+  tcase_set_timeout (tc, 240);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_cycles);
+  tcase_add_test (tc, test_cycles_local);
+  return s;
+}
+
+GST_CHECK_MAIN (cycles);
