@@ -270,7 +270,9 @@ render_client_vad (GstGeminiLiveSink * self, GstBuffer * buffer,
     const gint16 * samples, gsize n)
 {
   GstAudioLevelMeta *meta = gst_buffer_get_audio_level_meta (buffer);
-  gboolean voice = meta != NULL && meta->voice_activity;
+  /* webrtcdsp marks only the buffers where voice starts or stops: a
+   * buffer without the meta continues the current state. */
+  gboolean voice = meta != NULL ? meta->voice_activity : self->in_speech;
   gsize keep = PREROLL_MS * GST_AUDIO_INFO_RATE (&self->info) / 1000 * 2;
 
   if (voice && !self->in_speech) {
