@@ -375,6 +375,46 @@ GST_END_TEST;
 
 /* vad=client: GstAudioLevelMeta voice activity edges become
  * activityStart/activityEnd, with the audio just before the start. */
+/* webrtcdsp voice-detection=true puts the meta only on the buffers where
+ * voice starts and stops. */
+GST_START_TEST (test_client_vad_edges)
+{
+  VpEmulator *emulator = vpt_emulator_start (NULL, NULL);
+  GstElement *sink = new_sink (emulator, "client-vad-edges");
+  GstHarness *h;
+  g_autofree gchar *caps = audio_caps (SR);
+  guint i;
+
+  gst_util_set_object_arg (G_OBJECT (sink), "vad", "client");
+  h = gst_harness_new_with_element (sink, "sink", NULL);
+  gst_harness_set_src_caps_str (h, caps);
+
+  for (i = 0; i < 60; i++) {
+    GstBuffer *buffer = tone (SR, i * 20, 20, 8000);
+
+    if (i == 20 || i == 40)
+      gst_buffer_add_audio_level_meta (buffer, 30, i == 20);
+    gst_harness_push (h, buffer);
+  }
+
+  fail_unless (vpt_record_wait (emulator, "realtimeInput.activityEnd", 1,
+          VPT_WAIT_MS));
+  g_usleep (200 * G_TIME_SPAN_MILLISECOND);
+  fail_unless_equals_int (vpt_record_count (emulator,
+          "realtimeInput.activityStart", NULL), 1);
+  fail_unless_equals_int (vpt_record_count (emulator,
+          "realtimeInput.activityEnd", NULL), 1);
+  fail_unless_equals_uint64 (vpt_record_audio_bytes (emulator),
+      (300 + 400 + 20) * SR / 1000 * 2);
+
+  gst_harness_teardown (h);
+  gst_object_unref (sink);
+  vp_emulator_stop (emulator);
+  g_object_unref (emulator);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_client_vad)
 {
   VpEmulator *emulator = vpt_emulator_start (NULL, NULL);
@@ -599,6 +639,7 @@ geminilivesink_suite (void)
   tcase_add_test (tc, test_eos_sends_audio_stream_end);
   tcase_add_test (tc, test_video_throttled);
   tcase_add_test (tc, test_client_vad);
+  tcase_add_test (tc, test_client_vad_edges);
   tcase_add_test (tc, test_action_signals);
   tcase_add_test (tc, test_api_key_from_environment);
   tcase_add_test (tc, test_state_changes_never_block);
