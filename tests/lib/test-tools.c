@@ -115,6 +115,8 @@ typedef struct
   GMainContext *context;
   GMainLoop *loop;
   SoupServer *server;
+  GSocketService *service;
+  GHashTable *sockets;          /* "address:port" of the client → GSocket */
   gchar *base;
 
   GMutex lock;
@@ -152,6 +154,37 @@ slow_done (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static gchar *
+address_key (GSocketAddress * address)
+{
+  g_autofree gchar *host = g_inet_address_to_string
+      (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+
+  return g_strdup_printf ("%s:%u", host, g_inet_socket_address_get_port
+      (G_INET_SOCKET_ADDRESS (address)));
+}
+
+/* Connections are accepted here and handed to the server as streams:
+ * libsoup 3.2's own listener leaks every accepted GSocket (valgrind would
+ * blame this test), and so the test knows each request's socket. */
+static gboolean
+on_incoming (GSocketService * service, GSocketConnection * connection,
+    GObject * source, gpointer user_data)
+{
+  g_autoptr (GSocketAddress) local =
+      g_socket_connection_get_local_address (connection, NULL);
+  g_autoptr (GSocketAddress) remote =
+      g_socket_connection_get_remote_address (connection, NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_hash_table_insert (http.sockets, address_key (remote),
+      g_object_ref (g_socket_connection_get_socket (connection)));
+  if (!soup_server_accept_iostream (http.server, G_IO_STREAM (connection),
+          local, remote, &error))
+    g_error ("cannot accept: %s", error->message);
+  return TRUE;
+}
+
 static void
 http_handler (SoupServer * server, SoupServerMessage * msg,
     const gchar * path, GHashTable * query, gpointer user_data)
@@ -161,6 +194,7 @@ http_handler (SoupServer * server, SoupServerMessage * msg,
   const gchar *type =
       soup_message_headers_get_content_type
       (soup_server_message_get_request_headers (msg), NULL);
+
 
   if (g_str_equal (path, "/echo")) {
     gchar *answer = g_strdup_printf ("{\"temp\":21,\"got\":%.*s}",
@@ -205,11 +239,15 @@ http_handler (SoupServer * server, SoupServerMessage * msg,
     g_source_attach (source, http.context);
     g_source_unref (source);
   } else if (g_str_equal (path, "/hold")) {
+    g_autofree gchar *key = address_key (soup_server_message_get_remote_address
+        (msg));
+    GSocket *sock = g_hash_table_lookup (http.sockets, key);
+
+    g_assert_nonnull (sock);
     soup_server_message_pause (msg);
     g_mutex_lock (&http.lock);
     g_ptr_array_add (http.held, g_object_ref (msg));
-    g_ptr_array_add (http.held_sockets,
-        g_object_ref (soup_server_message_get_socket (msg)));
+    g_ptr_array_add (http.held_sockets, g_object_ref (sock));
     g_cond_broadcast (&http.cond);
     g_mutex_unlock (&http.lock);
   } else {
@@ -221,26 +259,32 @@ static gpointer
 http_thread (gpointer data)
 {
   g_autoptr (GError) error = NULL;
-  GSList *uris;
+  g_autoptr (GInetAddress) loopback =
+      g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
 
   g_main_context_push_thread_default (http.context);
   http.server = soup_server_new (NULL, NULL);
   soup_server_add_handler (http.server, NULL, http_handler, NULL, NULL);
-  if (!soup_server_listen_local (http.server, 0,
-          SOUP_SERVER_LISTEN_IPV4_ONLY, &error))
+  http.service = g_socket_service_new ();
+  g_signal_connect (http.service, "incoming", G_CALLBACK (on_incoming), NULL);
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (http.service), any,
+          G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error))
     g_error ("cannot listen: %s", error->message);
-  uris = soup_server_get_uris (http.server);
 
   g_mutex_lock (&http.lock);
-  http.base = g_strdup_printf ("http://127.0.0.1:%d",
-      g_uri_get_port (uris->data));
+  http.base = g_strdup_printf ("http://127.0.0.1:%u",
+      g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
   http.ready = TRUE;
   g_cond_broadcast (&http.cond);
   g_mutex_unlock (&http.lock);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
 
   g_main_loop_run (http.loop);
 
+  g_socket_service_stop (http.service);
+  g_socket_listener_close (G_SOCKET_LISTENER (http.service));
+  g_clear_object (&http.service);
   soup_server_disconnect (http.server);
   g_ptr_array_set_size (http.held, 0);
   g_ptr_array_set_size (http.held_sockets, 0);
@@ -257,6 +301,8 @@ http_start (void)
   g_cond_init (&http.cond);
   http.held = g_ptr_array_new_with_free_func (g_object_unref);
   http.held_sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  http.sockets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      g_object_unref);
   http.context = g_main_context_new ();
   http.loop = g_main_loop_new (http.context, FALSE);
   http.thread = g_thread_new ("test-http", http_thread, NULL);
@@ -282,6 +328,7 @@ http_stop (void)
   g_main_context_unref (http.context);
   g_ptr_array_unref (http.held);
   g_ptr_array_unref (http.held_sockets);
+  g_hash_table_unref (http.sockets);
   g_free (http.base);
   g_free (http.last_method);
   g_free (http.last_type);
@@ -888,16 +935,14 @@ fixture_set_up (Fixture * f, gconstpointer data)
 }
 
 /* Starts the emulator with @scenario and connects a session on @model
- * with the tools of @tools_template (see expand()). */
+ * with @tools (taken). */
 static void
-fixture_start (Fixture * f, const gchar * model, const gchar * scenario,
-    const gchar * tools_template)
+fixture_start_tools (Fixture * f, const gchar * model,
+    const gchar * scenario, VpTools * tools)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (VpSetupConfig) setup = vp_setup_config_new ();
   g_autofree gchar *url = NULL;
-  g_autofree gchar *tools_json = expand (f, tools_template);
-  VpTools *tools;
 
   g_object_set (f->emulator, "scenario", scenario, "latency-ms", 0,
       "speech-rate", 50.0, "wait-for-playback", FALSE, NULL);
@@ -905,8 +950,6 @@ fixture_start (Fixture * f, const gchar * model, const gchar * scenario,
   g_assert_no_error (error);
   url = vp_emulator_get_url (f->emulator);
 
-  tools = vp_tools_parse (tools_json, -1, "test.tools.json", &error);
-  g_assert_no_error (error);
   setup->model = g_strdup (model);
   setup->tools = vp_tools_to_wire (tools, model, f->warnings);
   vp_live_session_set_setup (f->session, setup);
@@ -916,6 +959,21 @@ fixture_start (Fixture * f, const gchar * model, const gchar * scenario,
 
   vp_live_session_connect (f->session);
   recorder_wait (f->r, "setup-complete", NULL);
+}
+
+/* Starts the emulator with @scenario and connects a session on @model
+ * with the tools of @tools_template (see expand()). */
+static void
+fixture_start (Fixture * f, const gchar * model, const gchar * scenario,
+    const gchar * tools_template)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *tools_json = expand (f, tools_template);
+  VpTools *tools = vp_tools_parse (tools_json, -1, "test.tools.json",
+      &error);
+
+  g_assert_no_error (error);
+  fixture_start_tools (f, model, scenario, tools);
 }
 
 static void
@@ -963,6 +1021,8 @@ test_parse_every_field (void)
   g_autofree gchar *path = data_path ("tools-all.json");
   g_autoptr (GError) error = NULL;
   g_autoptr (VpTools) tools = vp_tools_load (path, &error);
+  g_autofree gchar *dir = g_path_get_dirname (path);
+  g_autofree gchar *menu = g_build_filename (dir, "./menu.sh", NULL);
   const VpTool *t;
 
   g_assert_no_error (error);
@@ -979,9 +1039,10 @@ test_parse_every_field (void)
 
   t = vp_tools_lookup (tools, "get_menu");
   g_assert_cmpint (t->handler, ==, VP_TOOL_HANDLER_EXEC);
-  g_assert_cmpstrv (t->argv, ((const gchar *[]) {
-            "./menu.sh", "--json", NULL
-          }));
+  /* "./menu.sh" is found next to the tools file. */
+  g_assert_cmpstr (t->argv[0], ==, menu);
+  g_assert_cmpstr (t->argv[1], ==, "--json");
+  g_assert_null (t->argv[2]);
   g_assert_cmpuint (t->timeout_ms, ==, 2000);
   g_assert_null (t->parameters);
 
@@ -1067,6 +1128,17 @@ static const BadCase bad_cases[] = {
       "\"scheduling\" must be one of INTERRUPT, WHEN_IDLE, SILENT"},
   {"{\"tools\": [{\"name\": \"s\", \"scheduling\": 2}]}", "\"s\"",
       "\"scheduling\""},
+  /* A misspelt key is an error, not ignored. */
+  {"{\"tools\": [{\"name\": \"k\", \"timout-ms\": 500}]}", "\"k\"",
+      "unknown key \"timout-ms\". The keys are \"name\", \"description\""},
+  {"{\"tools\": [{\"name\": \"k\", \"handlr\": {\"result\": 1}}]}",
+      "\"k\"", "unknown key \"handlr\""},
+  {"{\"tools\": [{\"name\": \"k\", \"handler\": {\"resut\": 1}}]}",
+      "\"k\"", "unknown key \"resut\" in \"handler\""},
+  {"{\"tools\": [{\"name\": \"k\", \"handler\": {\"http\": {\"url\": "
+        "\"http://x\", \"headers\": {}}}}]}", "\"k\"",
+      "unknown key \"headers\" in \"http\". The keys are \"url\", "
+        "\"timeout-ms\""},
 };
 
 static void
@@ -1317,13 +1389,17 @@ test_exec_handler (Fixture * f, gconstpointer data)
   /* e_deaf gets 1 MiB of arguments it never reads: the write to its stdin
    * fails, which must neither kill us (SIGPIPE) nor lose its answer. */
   g_autofree gchar *big = g_strnfill (1 << 20, 'x');
+  /* Under valgrind, the child of a failed exec exits under valgrind too
+   * and reports the parent's memory as its leaks: leave that case out. */
+  gboolean valgrind = strstr (g_getenv ("LD_PRELOAD") ?
+      g_getenv ("LD_PRELOAD") : "", "vgpreload") != NULL;
   g_autofree gchar *scenario = g_strdup_printf ("{\"turns\": [{\"match\": "
       "{\"text\": [\"menu\"]}, \"calls\": ["
       "{\"name\": \"e_echo\", \"args\": {\"dish\": \"risotto\", \"n\": 2}},"
       "{\"name\": \"e_fail\", \"args\": {}},"
-      "{\"name\": \"e_text\", \"args\": {}},"
-      "{\"name\": \"e_missing\", \"args\": {}},"
-      "{\"name\": \"e_deaf\", \"args\": {\"blob\": \"%s\"}}]}]}", big);
+      "{\"name\": \"e_text\", \"args\": {}},%s"
+      "{\"name\": \"e_deaf\", \"args\": {\"blob\": \"%s\"}}]}]}",
+      valgrind ? "" : "{\"name\": \"e_missing\", \"args\": {}},", big);
   g_autofree gchar *echo = NULL, *fail = NULL, *text = NULL;
   g_autofree gchar *missing = NULL, *deaf = NULL;
   g_autofree gchar *id = NULL;
@@ -1360,11 +1436,16 @@ test_exec_handler (Fixture * f, gconstpointer data)
   assert_contains (text, "\"response\":{\"error\":");
   assert_contains (text, "did not answer JSON");
 
-  g_free (id);
-  id = started_id (f->r, "e_missing", 0);
-  missing = record_response_text (f->emulator, id);
-  assert_contains (missing, "\"response\":{\"error\":");
-  assert_contains (missing, "could not start");
+  if (!valgrind) {
+    g_free (id);
+    id = started_id (f->r, "e_missing", 0);
+    missing = record_response_text (f->emulator, id);
+    assert_contains (missing, "\"response\":{\"error\":");
+    assert_contains (missing, "could not start");
+  } else {
+    g_test_message ("under valgrind: a program that cannot start is not "
+        "tried");
+  }
 
   g_free (id);
   id = started_id (f->r, "e_deaf", 0);
@@ -1401,6 +1482,31 @@ test_exec_timeout_kills (Fixture * f, gconstpointer data)
   assert_contains (sent, "did not finish within 400 ms");
   /* The process was killed, not left running. */
   g_assert_true (wait_process_gone (pid, 5000));
+}
+
+static void
+test_exec_next_to_file (Fixture * f, gconstpointer data)
+{
+  static const gchar scenario[] = "{\"turns\": [{\"match\": {\"text\": "
+      "[\"rel\"]}, \"calls\": [{\"name\": \"rel_echo\", \"args\": "
+      "{\"x\": 1}}]}]}";
+  g_autofree gchar *path = data_path ("tools-relative.json");
+  g_autofree gchar *cwd = g_get_current_dir ();
+  g_autofree gchar *data_dir = g_path_get_dirname (path);
+  g_autofree gchar *id = NULL;
+  g_autofree gchar *sent = NULL;
+  g_autoptr (GError) error = NULL;
+  VpTools *tools = vp_tools_load (path, &error);
+
+  /* The test runs elsewhere: "./tool-echo.sh" is the file's neighbour. */
+  g_assert_no_error (error);
+  g_assert_cmpstr (cwd, !=, data_dir);
+  fixture_start_tools (f, MODEL_31, scenario, tools);
+  turn (f, "relative");
+  id = started_id (f->r, "rel_echo", 0);
+  sent = record_response_text (f->emulator, id);
+  assert_contains (sent, "\"output\":{\"stdin\":{\"x\":1},"
+      "\"arg\":\"next to the file\"}");
 }
 
 /* The application answers */
@@ -1969,6 +2075,7 @@ run_round (Fixture * f, const Round * round, GPtrArray * hold_app_ids,
   g_autoptr (GPtrArray) started = NULL;
   guint at = recorder_mark (f->r);
   gint64 start = g_get_monotonic_time ();
+  gint64 deadline;
   RoundTime *time;
   guint i;
 
@@ -1992,14 +2099,23 @@ run_round (Fixture * f, const Round * round, GPtrArray * hold_app_ids,
     recorder_wait (f->r, "turn-complete", &at);
   }
 
-  /* Every call of the round ended, once. */
+  /* Every call of the round ended, once.  An answer queued just before
+   * the cancellation came is sent (and reported) right after it: wait. */
+  deadline = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
   g_mutex_lock (&f->r->lock);
   for (i = 0; i < started->len; i++) {
     const gchar *event = g_ptr_array_index (started, i);
     g_autofree gchar *id = g_strndup (event, strchr (event, ':') - event);
-    GPtrArray *results = g_hash_table_lookup (f->r->results, id);
-    guint n = (results ? results->len : 0) +
-        GPOINTER_TO_UINT (g_hash_table_lookup (f->r->cancelled, id));
+    GPtrArray *results;
+    guint n;
+
+    for (;;) {
+      results = g_hash_table_lookup (f->r->results, id);
+      n = (results ? results->len : 0) +
+          GPOINTER_TO_UINT (g_hash_table_lookup (f->r->cancelled, id));
+      if (n > 0 || !g_cond_wait_until (&f->r->cond, &f->r->lock, deadline))
+        break;
+    }
     if (n != 1)
       g_error ("call %s (%s) ended %u times", id, event, n);
   }
@@ -2181,6 +2297,7 @@ main (int argc, char **argv)
   ADD ("handler/http", test_http_handler);
   ADD ("handler/exec", test_exec_handler);
   ADD ("handler/exec-timeout-kills", test_exec_timeout_kills);
+  ADD ("handler/exec-next-to-the-file", test_exec_next_to_file);
   ADD ("handler/end-call", test_end_call_builtin);
   ADD ("app/answers-later-from-thread", test_app_answers_later_from_thread);
   ADD ("app/deadline", test_app_deadline);
