@@ -6,8 +6,9 @@
 /* 100 NULL->PLAYING->NULL cycles of a geminilivesink + geminilivesrc pair
  * sharing a session: stopped while connecting, right after PLAYING, when
  * ready, in the middle of a reply.  No state change may hang or fail, no
- * error may be posted, and afterwards no socket or thread is left behind
- * (valgrind, run by hand, checks the memory: see docs/testing.md). */
+ * error may be posted, and afterwards no socket or thread is left behind.
+ * The memory is checked by hand under valgrind:
+ *   CK_FORK=no meson test -C build --setup=valgrind cycles */
 
 #include "config.h"
 
