@@ -121,6 +121,36 @@ activity_end (GstElement * element)
   gst_gemini_live_shared_release (shared);
 }
 
+static gboolean
+update (GstElement * element, const GstStructure * settings)
+{
+  GstGeminiLiveSharedLookup lookup = g_type_get_qdata (G_TYPE_FROM_INSTANCE
+      (element), lookup_quark ());
+  GstGeminiLiveShared *shared = lookup ? lookup (element) : NULL;
+  g_autoptr (GError) error = NULL;
+  GstElement *owner = NULL;
+  gboolean ok;
+
+  /* The configuration lives in the sink (the bin's inner one). */
+  if (shared != NULL) {
+    g_mutex_lock (&shared->lock);
+    if (shared->owner != NULL)
+      owner = gst_object_ref (shared->owner);
+    g_mutex_unlock (&shared->lock);
+    gst_gemini_live_shared_release (shared);
+  }
+  if (owner == NULL) {
+    GST_WARNING_OBJECT (element, "update: the element is not started; set "
+        "it to PAUSED or PLAYING first");
+    return FALSE;
+  }
+  ok = gst_gemini_live_sink_update (owner, settings, &error);
+  if (!ok)
+    GST_WARNING_OBJECT (element, "%s", error->message);
+  gst_object_unref (owner);
+  return ok;
+}
+
 void
 gst_gemini_live_install_signals (GstElementClass * klass,
     GstGeminiLiveSharedLookup lookup)
@@ -245,4 +275,27 @@ gst_gemini_live_install_signals (GstElementClass * klass,
   g_signal_new_class_handler ("activity-end", type,
       G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION, G_CALLBACK (activity_end), NULL,
       NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * GstGeminiLiveSink::update:
+   * @element: the element
+   * @settings: (nullable): new values of configuration properties, by
+   *   property name: system-instruction, system-instruction-file,
+   *   tools-file, voice, language-code, temperature, thinking-level, the
+   *   VAD settings, the transcriptions, context compression; NULL re-reads
+   *   the current ones (a changed file)
+   *
+   * Action signal: changes the instructions, tools or voice of the running
+   * session.  The service takes new settings only on a new connection, so
+   * the session moves to one at the next turn boundary and resumes the
+   * conversation there (session-resumption must be on; the model, the
+   * endpoint and the key cannot change).  The properties read back the new
+   * values.
+   *
+   * Returns: FALSE (with a warning saying why) when the element is not
+   *   started, a setting is unknown or not changeable, a value or a file
+   *   is invalid, or resumption is off; nothing changes then.
+   */
+  g_signal_new_class_handler ("update", type,
+      G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION, G_CALLBACK (update), NULL, NULL,
+      NULL, G_TYPE_BOOLEAN, 1, GST_TYPE_STRUCTURE);
 }

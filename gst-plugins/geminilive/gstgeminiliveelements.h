@@ -32,5 +32,7 @@ void gst_gemini_live_sink_set_event_target (GstElement * sink,
 void gst_gemini_live_sink_set_last_latency (GstElement * sink,
     gdouble latency_ms);
 GstGeminiLiveShared *gst_gemini_live_sink_ref_shared (GstElement * sink);
+gboolean gst_gemini_live_sink_update (GstElement * sink,
+    const GstStructure * settings, GError ** error);
 
 G_END_DECLS

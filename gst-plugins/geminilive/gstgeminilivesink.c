@@ -111,6 +111,124 @@ gst_gemini_live_sink_ref_shared (GstElement * element)
   return shared;
 }
 
+/* Settings a running session can take: not those of the connection. */
+static gboolean
+can_update (guint id)
+{
+  switch (id) {
+    case GST_GEMINI_LIVE_CONFIG_API_KEY:
+    case GST_GEMINI_LIVE_CONFIG_ENDPOINT:
+    case GST_GEMINI_LIVE_CONFIG_MODEL:
+    case GST_GEMINI_LIVE_CONFIG_SESSION_RESUMPTION:
+    case GST_GEMINI_LIVE_CONFIG_RESUME_HANDLE:
+    case GST_GEMINI_LIVE_CONFIG_RECONNECT:
+    case GST_GEMINI_LIVE_CONFIG_SCENARIO:
+      return FALSE;
+    default:
+      return TRUE;
+  }
+}
+
+typedef struct
+{
+  GstGeminiLiveSink *self;
+  GstGeminiLiveConfig *config;
+  GError **error;
+} UpdateData;
+
+static gboolean
+update_field (GQuark field_id, const GValue * value, gpointer user_data)
+{
+  UpdateData *data = user_data;
+  const gchar *name = g_quark_to_string (field_id);
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS
+      (data->self), name);
+  GValue converted = G_VALUE_INIT;
+  gboolean ok;
+
+  if (pspec == NULL || pspec->param_id < PROP_CONFIG_FIRST
+      || !can_update (pspec->param_id - PROP_CONFIG_FIRST)) {
+    g_set_error (data->error, VP_ERROR, VP_ERROR_SETTINGS,
+        "update: \"%s\" is not a setting a running session can change. "
+        "Change system-instruction(-file), tools-file, voice, "
+        "language-code, temperature, thinking-level, the VAD settings or "
+        "the transcriptions; stop the pipeline to change the others.", name);
+    return FALSE;
+  }
+
+  g_value_init (&converted, pspec->value_type);
+  if (G_VALUE_HOLDS_STRING (value) && pspec->value_type != G_TYPE_STRING)
+    ok = gst_value_deserialize (&converted, g_value_get_string (value));
+  else
+    ok = g_value_transform (value, &converted);
+  ok = ok && !g_param_value_validate (pspec, &converted);
+  if (ok)
+    gst_gemini_live_config_set_property (data->config,
+        pspec->param_id - PROP_CONFIG_FIRST, &converted);
+  else
+    g_set_error (data->error, VP_ERROR, VP_ERROR_SETTINGS,
+        "update: the value of \"%s\" is not a valid %s.", name,
+        g_type_name (pspec->value_type));
+  g_value_unset (&converted);
+  return ok;
+}
+
+/* The "update" action: @settings (property name → value) on top of the
+ * current configuration, sent to the running session, which applies it on
+ * a new connection that resumes the conversation. */
+gboolean
+gst_gemini_live_sink_update (GstElement * element,
+    const GstStructure * settings, GError ** error)
+{
+  GstGeminiLiveSink *self = GST_GEMINI_LIVE_SINK (element);
+  g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (VpSetupConfig) setup = NULL;
+  GstGeminiLiveConfig config, old;
+  VpLiveSession *session = NULL;
+  VpTools *tools = NULL;
+  UpdateData data = { self, &config, error };
+  gboolean ok = FALSE;
+  guint i;
+
+  GST_OBJECT_LOCK (self);
+  if (self->session != NULL)
+    session = g_object_ref (self->session);
+  gst_gemini_live_config_copy (&config, &self->config);
+  GST_OBJECT_UNLOCK (self);
+
+  if (session == NULL) {
+    g_set_error (error, VP_ERROR, VP_ERROR_SETTINGS,
+        "update: the element is not started; set it to PAUSED or PLAYING "
+        "first.");
+    goto done;
+  }
+  if (settings != NULL && !gst_structure_foreach (settings, update_field,
+          &data))
+    goto done;
+
+  setup = gst_gemini_live_config_to_setup (&config, &tools, warnings, error);
+  if (setup == NULL)
+    goto done;
+  for (i = 0; i < warnings->len; i++)
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("%s",
+            (gchar *) warnings->pdata[i]), (NULL));
+  if (!vp_live_session_update (session, setup, tools, error))
+    goto done;
+
+  /* The properties read back what the session now uses. */
+  GST_OBJECT_LOCK (self);
+  old = self->config;
+  self->config = config;
+  GST_OBJECT_UNLOCK (self);
+  config = old;
+  ok = TRUE;
+
+done:
+  gst_gemini_live_config_clear (&config);
+  g_clear_object (&session);
+  return ok;
+}
+
 static GstGeminiLiveShared *
 lookup_shared (GstElement * element)
 {
