@@ -511,6 +511,73 @@ GST_START_TEST (test_action_signals)
 
 GST_END_TEST;
 
+/* update: new instructions and voice for the running session, applied on
+ * a new connection that resumes the conversation. */
+GST_START_TEST (test_update)
+{
+  VpEmulator *emulator = vpt_emulator_start (NULL, NULL);
+  GstElement *sink = new_sink (emulator, "update");
+  GstElement *bin = gst_element_factory_make ("geminilive", NULL);
+  VptEvents *events = vpt_events_new (sink);
+  GstStructure *settings;
+  g_autofree gchar *voice = NULL;
+  gchar *instruction = NULL;
+  gboolean ok = FALSE;
+
+  /* Not started: refused. */
+  settings = gst_structure_from_string ("settings, voice=Kore", NULL);
+  g_signal_emit_by_name (sink, "update", settings, &ok);
+  fail_if (ok);
+  g_signal_emit_by_name (bin, "update", settings, &ok);
+  fail_if (ok);
+  gst_structure_free (settings);
+
+  fail_unless_equals_int (gst_element_set_state (sink, GST_STATE_PLAYING),
+      GST_STATE_CHANGE_SUCCESS);
+  fail_unless (vpt_events_wait (events, "session:ready", 1, VPT_WAIT_MS));
+
+  /* What a running session cannot change, and bad values, are refused. */
+  settings = gst_structure_from_string ("settings, model=gemini-x", NULL);
+  g_signal_emit_by_name (sink, "update", settings, &ok);
+  fail_if (ok);
+  gst_structure_free (settings);
+  settings = gst_structure_from_string ("settings, temperature=(string)hot",
+      NULL);
+  g_signal_emit_by_name (sink, "update", settings, &ok);
+  fail_if (ok);
+  gst_structure_free (settings);
+  fail_unless_equals_int (vp_emulator_get_n_connections (emulator), 1);
+
+  settings = gst_structure_from_string ("settings, voice=Kore, "
+      "system-instruction=\"Be brief.\", vad=manual", NULL);
+  g_signal_emit_by_name (sink, "update", settings, &ok);
+  gst_structure_free (settings);
+  fail_unless (ok);
+  g_object_get (sink, "system-instruction", &instruction, NULL);
+  fail_unless_equals_string (instruction, "Be brief.");
+  g_free (instruction);
+
+  /* A second connection, with the new setup, resuming the first. */
+  fail_unless (vpt_events_wait (events, "session:ready", 2, VPT_WAIT_MS));
+  fail_unless_equals_int (vp_emulator_get_n_connections (emulator), 2);
+  fail_unless_equals_int (vpt_record_count (emulator,
+          "setup.generationConfig.speechConfig.voiceConfig."
+          "prebuiltVoiceConfig.voiceName", &voice), 1);
+  fail_unless_equals_string (voice, "Kore");
+  fail_unless (vpt_record_count (emulator, "setup.sessionResumption.handle",
+          NULL) == 1);
+
+  fail_unless_equals_int (gst_element_set_state (sink, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  vpt_events_free (events);
+  gst_object_unref (sink);
+  gst_object_unref (bin);
+  vp_emulator_stop (emulator);
+  g_object_unref (emulator);
+}
+
+GST_END_TEST;
+
 /* api-key defaults to GEMINI_API_KEY, then GOOGLE_API_KEY. */
 static void
 check_key_from_env (const gchar * variable)
@@ -641,6 +708,7 @@ geminilivesink_suite (void)
   tcase_add_test (tc, test_client_vad);
   tcase_add_test (tc, test_client_vad_edges);
   tcase_add_test (tc, test_action_signals);
+  tcase_add_test (tc, test_update);
   tcase_add_test (tc, test_api_key_from_environment);
   tcase_add_test (tc, test_state_changes_never_block);
   return s;
