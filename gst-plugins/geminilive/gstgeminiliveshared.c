@@ -192,6 +192,16 @@ on_state_changed (VpLiveSession * session, VpSessionState state,
   emit_session (shared, session, state_name (state));
 }
 
+/* After a reconnection: "ready" came with the state; "resumed" says the
+ * conversation went on where it was (DESIGN.md §3). */
+static void
+on_reconnected (VpLiveSession * session, gboolean resumed,
+    GstGeminiLiveShared * shared)
+{
+  if (resumed)
+    emit_session (shared, session, "resumed");
+}
+
 static void
 on_audio (VpLiveSession * session, GBytes * pcm, guint rate,
     GstGeminiLiveShared * shared)
@@ -541,6 +551,7 @@ gst_gemini_live_shared_open (GstGeminiLiveShared * shared,
   g_signal_connect_data (session, signal, G_CALLBACK (handler), \
       shared_ref (shared), shared_unref_closure, 0)
   CONNECT ("state-changed", on_state_changed);
+  CONNECT ("reconnected", on_reconnected);
   CONNECT ("audio", on_audio);
   CONNECT ("input-transcription", on_input_transcription);
   CONNECT ("output-transcription", on_output_transcription);
