@@ -559,6 +559,7 @@ GST_START_TEST (test_update)
 
   /* A second connection, with the new setup, resuming the first. */
   fail_unless (vpt_events_wait (events, "session:ready", 2, VPT_WAIT_MS));
+  fail_unless (vpt_events_wait (events, "session:resumed", 1, VPT_WAIT_MS));
   fail_unless_equals_int (vp_emulator_get_n_connections (emulator), 2);
   fail_unless_equals_int (vpt_record_count (emulator,
           "setup.generationConfig.speechConfig.voiceConfig."
