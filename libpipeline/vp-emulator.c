@@ -32,6 +32,8 @@
 #include "vp-speech.h"
 
 #include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 
 #include <gio/gio.h>
@@ -2219,6 +2221,9 @@ on_incoming (GSocketService * service, GSocketConnection * connection,
     if (g_socket_is_closed (value))
       g_hash_table_iter_remove (&iter);
 
+  /* Like the service: small frames go out at once (no Nagle delay). */
+  g_socket_set_option (g_socket_connection_get_socket (connection),
+      IPPROTO_TCP, TCP_NODELAY, 1, NULL);
   local = g_socket_connection_get_local_address (connection, NULL);
   remote = g_socket_connection_get_remote_address (connection, NULL);
   /* Kept so that faults and stop() can shut the TCP connection down. */

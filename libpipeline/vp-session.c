@@ -28,6 +28,8 @@
 #include "vp-tool-runner.h"
 
 #include <libsoup/soup.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 
 #define DEFAULT_API_VERSION "v1beta"
@@ -73,6 +75,7 @@ struct _VpLiveSession
   gboolean close_requested;
   GHashTable *pending_calls;    /* id → PendingCall: not answered yet */
   VpTools *tools;               /* declared tools and their handlers */
+  GPtrArray *retired_tools;     /* replaced, kept for handlers still running */
   VpUsage usage;
   VpUsageMetadata last_report;
   gchar *resume_handle;
@@ -628,6 +631,7 @@ on_app_deadline (gpointer user_data)
   CallRef *ref = user_data;
   g_autoptr (JsonNode) response = NULL;
   g_autofree gchar *message = NULL;
+  g_autofree gchar *call_name = NULL;
   guint timeout_ms = VP_TOOL_DEFAULT_TIMEOUT_MS;
   PendingCall *call;
 
@@ -636,15 +640,21 @@ on_app_deadline (gpointer user_data)
   if (call != NULL && call->tool != NULL)
     timeout_ms = call->tool->timeout_ms;
   if (call != NULL)
+    call_name = g_strdup (call->name);
+  if (call != NULL)
     g_clear_pointer (&call->timeout, g_source_unref);
   g_mutex_unlock (&ref->self->lock);
 
   if (call == NULL)
     return G_SOURCE_REMOVE;
 
-  g_warning ("Voxpipe: nobody answered tool call %s within %u ms; the model "
-      "gets an error. Answer tool calls with tool-response, or give the tool "
-      "a handler.", ref->id, timeout_ms);
+  {
+    g_autoptr (GError) warning = g_error_new (VP_ERROR, VP_ERROR_TIMEOUT,
+        "Nobody answered tool call %s (%s) within %u ms; the model gets an "
+        "error. Answer tool calls with tool-response, or give the tool a "
+        "handler.", ref->id, call_name, timeout_ms);
+    g_signal_emit (ref->self, signals[SIGNAL_WARNING], 0, warning);
+  }
   message = g_strdup_printf ("The application did not answer within %u ms.",
       timeout_ms);
   response = error_node (message);
@@ -1029,6 +1039,18 @@ schedule_flush (VpLiveSession * self)
         g_object_unref);
 }
 
+static gboolean
+warn_dropped_audio (gpointer data)
+{
+  VpLiveSession *self = data;
+  g_autoptr (GError) warning = g_error_new (VP_ERROR, VP_ERROR_NETWORK,
+      "More than %d s of audio waited for a connection; the oldest audio "
+      "was dropped.", MAX_PENDING_AUDIO_MS / 1000);
+
+  g_signal_emit (self, signals[SIGNAL_WARNING], 0, warning);
+  return G_SOURCE_REMOVE;
+}
+
 /* Takes @json.  Audio (@audio_us > 0) is what may be dropped, oldest
  * first, when too much piles up while not connected. */
 static void
@@ -1067,9 +1089,8 @@ enqueue_item (VpLiveSession * self, Outgoing * item)
     return;
   }
   if (warn)
-    g_warning ("Voxpipe session %p: more than %d s of audio is waiting for "
-        "the connection; dropping the oldest.", self,
-        MAX_PENDING_AUDIO_MS / 1000);
+    vp_net_thread_invoke (self->net, warn_dropped_audio, g_object_ref (self),
+        g_object_unref);
   schedule_flush (self);
 }
 
@@ -1241,6 +1262,16 @@ vp_live_session_send_tool_response (VpLiveSession * self, const gchar * id,
   return deliver_tool_response (self, id, response, error);
 }
 
+/* Under the lock.  Running handlers point into the old tools: they stay
+ * until the session goes. */
+static void
+replace_tools (VpLiveSession * self, VpTools * tools)
+{
+  if (self->tools != NULL)
+    g_ptr_array_add (self->retired_tools, self->tools);
+  self->tools = tools;
+}
+
 static gboolean
 rollover_for_update (gpointer data)
 {
@@ -1280,10 +1311,8 @@ vp_live_session_update (VpLiveSession * self, const VpSetupConfig * setup,
   vp_setup_config_free (self->setup);
   self->setup = vp_setup_config_copy (setup);
   self->setup->session_resumption = TRUE;
-  if (owned_tools != NULL) {
-    vp_tools_free (self->tools);
-    self->tools = g_steal_pointer (&owned_tools);
-  }
+  if (owned_tools != NULL)
+    replace_tools (self, g_steal_pointer (&owned_tools));
   ready = self->state == VP_SESSION_STATE_READY;
   g_mutex_unlock (&self->lock);
 
@@ -1300,8 +1329,7 @@ vp_live_session_set_tools (VpLiveSession * self, VpTools * tools)
   g_return_if_fail (VP_IS_LIVE_SESSION (self));
 
   g_mutex_lock (&self->lock);
-  vp_tools_free (self->tools);
-  self->tools = tools;
+  replace_tools (self, tools);
   g_mutex_unlock (&self->lock);
 }
 
@@ -1416,6 +1444,22 @@ typedef struct
   SoupMessage *msg;
 } Connecting;
 
+/* Small frames (20 ms of audio, a tool response) must not wait for Nagle's
+ * algorithm: up to 40 ms each on Linux. */
+static void
+set_no_delay (GIOStream * stream)
+{
+  g_autoptr (GIOStream) base = NULL;
+
+  if (G_IS_TLS_CONNECTION (stream)) {
+    g_object_get (stream, "base-io-stream", &base, NULL);
+    stream = base;
+  }
+  if (G_IS_SOCKET_CONNECTION (stream))
+    g_socket_set_option (g_socket_connection_get_socket (G_SOCKET_CONNECTION
+            (stream)), IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+}
+
 static void
 on_connected (GObject * source, GAsyncResult * result, gpointer user_data)
 {
@@ -1443,6 +1487,7 @@ on_connected (GObject * source, GAsyncResult * result, gpointer user_data)
 
   g_clear_object (&self->cancellable);
   self->ws = ws;
+  set_no_delay (soup_websocket_connection_get_io_stream (ws));
   soup_websocket_connection_set_max_incoming_payload_size (ws,
       MAX_INCOMING_PAYLOAD);
   /* The service's pongs can take 30 s: no keepalive pings (PROTOCOL §1.5). */
@@ -1827,6 +1872,7 @@ vp_live_session_finalize (GObject * object)
   g_queue_clear_full (&self->outgoing, (GDestroyNotify) outgoing_free);
   g_hash_table_unref (self->pending_calls);
   vp_tools_free (self->tools);
+  g_ptr_array_unref (self->retired_tools);
   g_free (self->endpoint);
   g_free (self->api_key);
   g_free (self->api_version);
@@ -1855,6 +1901,8 @@ vp_live_session_init (VpLiveSession * self)
   self->setup->model = g_strdup (VP_DEFAULT_MODEL);
   self->pending_calls = g_hash_table_new_full (g_str_hash, g_str_equal,
       g_free, (GDestroyNotify) pending_call_free);
+  self->retired_tools = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      vp_tools_free);
   self->net = vp_net_thread_ref ();
 }
 
