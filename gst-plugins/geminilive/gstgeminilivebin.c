@@ -199,8 +199,7 @@ gst_gemini_live_bin_class_init (GstGeminiLiveBinClass * klass)
   g_object_class_install_property (gobject_class, PROP_OUTPUT_TOKENS,
       g_param_spec_int64 ("output-tokens", "Output tokens",
           "Tokens the model has produced so far", 0, G_MAXINT64, 0, ro));
-  gst_gemini_live_config_install_properties (gobject_class,
-      PROP_CONFIG_FIRST);
+  gst_gemini_live_config_install_properties (gobject_class, PROP_CONFIG_FIRST);
 
   gst_gemini_live_install_signals (element_class, lookup_shared);
 

@@ -19,10 +19,10 @@ gst_gemini_live_vad_get_type (void)
   static const GEnumValue values[] = {
     {GST_GEMINI_LIVE_VAD_SERVER, "The service detects speech", "server"},
     {GST_GEMINI_LIVE_VAD_CLIENT,
-        "Upstream voice activity (GstAudioLevelMeta) starts and ends turns",
+          "Upstream voice activity (GstAudioLevelMeta) starts and ends turns",
         "client"},
     {GST_GEMINI_LIVE_VAD_MANUAL,
-        "Push-to-talk with the activity-start/activity-end action signals",
+          "Push-to-talk with the activity-start/activity-end action signals",
         "manual"},
     {0, NULL, NULL}
   };
@@ -58,7 +58,7 @@ gst_gemini_live_activity_handling_get_type (void)
     {GST_GEMINI_LIVE_ACTIVITY_HANDLING_INTERRUPTS,
         "User speech interrupts the model (barge-in)", "interrupts"},
     {GST_GEMINI_LIVE_ACTIVITY_HANDLING_NO_INTERRUPTION,
-        "The model finishes its turn whatever the user says",
+          "The model finishes its turn whatever the user says",
         "no-interruption"},
     {0, NULL, NULL}
   };
@@ -140,8 +140,7 @@ gst_gemini_live_config_copy (GstGeminiLiveConfig * dest,
 }
 
 void
-gst_gemini_live_config_install_properties (GObjectClass * klass,
-    guint first_id)
+gst_gemini_live_config_install_properties (GObjectClass * klass, guint first_id)
 {
   const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
       GST_PARAM_MUTABLE_READY;
@@ -149,18 +148,22 @@ gst_gemini_live_config_install_properties (GObjectClass * klass,
   guint i;
 
   specs[GST_GEMINI_LIVE_CONFIG_API_KEY] = g_param_spec_string ("api-key",
-      "API key", "Gemini API key or ephemeral token (auth_tokens/…). Default: "
+      "API key",
+      "Gemini API key or ephemeral token (auth_tokens/…). Default: "
       "GEMINI_API_KEY or GOOGLE_API_KEY from the environment. Write-only: it "
       "is never read back, logged or posted", NULL,
       G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
-  specs[GST_GEMINI_LIVE_CONFIG_ENDPOINT] = g_param_spec_string ("endpoint",
-      "Endpoint", "Live API server: Google's (default), \"local\" for the "
+  specs[GST_GEMINI_LIVE_CONFIG_ENDPOINT] =
+      g_param_spec_string ("endpoint", "Endpoint",
+      "Live API server: Google's (default), \"local\" for the "
       "built-in emulator, or any ws:// (loopback only) or wss:// URL",
       DEFAULT_ENDPOINT, rw);
-  specs[GST_GEMINI_LIVE_CONFIG_MODEL] = g_param_spec_string ("model",
-      "Model", "Live model name", DEFAULT_MODEL, rw);
-  specs[GST_GEMINI_LIVE_CONFIG_VOICE] = g_param_spec_string ("voice",
-      "Voice", "Prebuilt voice (Puck, Kore, Aoede, …); NULL for the model's "
+  specs[GST_GEMINI_LIVE_CONFIG_MODEL] =
+      g_param_spec_string ("model", "Model", "Live model name", DEFAULT_MODEL,
+      rw);
+  specs[GST_GEMINI_LIVE_CONFIG_VOICE] =
+      g_param_spec_string ("voice", "Voice",
+      "Prebuilt voice (Puck, Kore, Aoede, …); NULL for the model's "
       "default", NULL, rw);
   specs[GST_GEMINI_LIVE_CONFIG_LANGUAGE_CODE] =
       g_param_spec_string ("language-code", "Language code",
@@ -170,24 +173,24 @@ gst_gemini_live_config_install_properties (GObjectClass * klass,
       g_param_spec_string ("system-instruction", "System instruction",
       "What the model is and how it behaves", NULL, rw);
   specs[GST_GEMINI_LIVE_CONFIG_SYSTEM_INSTRUCTION_FILE] =
-      g_param_spec_string ("system-instruction-file",
-      "System instruction file", "UTF-8 text file with the system "
+      g_param_spec_string ("system-instruction-file", "System instruction file",
+      "UTF-8 text file with the system "
       "instruction (used when system-instruction is not set)", NULL, rw);
-  specs[GST_GEMINI_LIVE_CONFIG_TOOLS_FILE] = g_param_spec_string ("tools-file",
-      "Tools file", "JSON file declaring the tools and their handlers "
-      "(docs/tools.md)", NULL, rw);
+  specs[GST_GEMINI_LIVE_CONFIG_TOOLS_FILE] =
+      g_param_spec_string ("tools-file", "Tools file",
+      "JSON file declaring the tools and their handlers " "(docs/tools.md)",
+      NULL, rw);
   specs[GST_GEMINI_LIVE_CONFIG_TEMPERATURE] =
       g_param_spec_double ("temperature", "Temperature",
-      "Sampling temperature; -1 for the model's default", -1.0, 2.0, -1.0,
-      rw);
+      "Sampling temperature; -1 for the model's default", -1.0, 2.0, -1.0, rw);
   specs[GST_GEMINI_LIVE_CONFIG_THINKING_LEVEL] =
       g_param_spec_enum ("thinking-level", "Thinking level",
       "How much the model thinks before it speaks (3.1 models)",
       gst_gemini_live_thinking_get_type (), GST_GEMINI_LIVE_THINKING_DEFAULT,
       rw);
-  specs[GST_GEMINI_LIVE_CONFIG_VAD] = g_param_spec_enum ("vad", "VAD",
-      "Who decides when the user speaks", gst_gemini_live_vad_get_type (),
-      GST_GEMINI_LIVE_VAD_SERVER, rw);
+  specs[GST_GEMINI_LIVE_CONFIG_VAD] =
+      g_param_spec_enum ("vad", "VAD", "Who decides when the user speaks",
+      gst_gemini_live_vad_get_type (), GST_GEMINI_LIVE_VAD_SERVER, rw);
   specs[GST_GEMINI_LIVE_CONFIG_START_SENSITIVITY] =
       g_param_spec_enum ("start-sensitivity", "Start sensitivity",
       "Server VAD: how readily speech starts a turn",
@@ -233,21 +236,22 @@ gst_gemini_live_config_install_properties (GObjectClass * klass,
   specs[GST_GEMINI_LIVE_CONFIG_TRIGGER_TOKENS] =
       g_param_spec_int64 ("trigger-tokens", "Trigger tokens",
       "Compress the context when it reaches this many tokens; -1 for the "
-      "service's default (80 % of the context window)", -1, G_MAXINT64, -1,
-      rw);
+      "service's default (80 % of the context window)", -1, G_MAXINT64, -1, rw);
   specs[GST_GEMINI_LIVE_CONFIG_TARGET_TOKENS] =
       g_param_spec_int64 ("target-tokens", "Target tokens",
       "Compress the context down to this many tokens; -1 for the service's "
       "default (half the trigger)", -1, G_MAXINT64, -1, rw);
-  specs[GST_GEMINI_LIVE_CONFIG_RECONNECT] = g_param_spec_boolean ("reconnect",
-      "Reconnect", "Reconnect after transient failures and goAway", TRUE, rw);
+  specs[GST_GEMINI_LIVE_CONFIG_RECONNECT] =
+      g_param_spec_boolean ("reconnect", "Reconnect",
+      "Reconnect after transient failures and goAway", TRUE, rw);
   specs[GST_GEMINI_LIVE_CONFIG_IDLE_TIMEOUT] =
       g_param_spec_uint ("idle-timeout", "Idle timeout",
       "Prompt the model after this many seconds of user silence (\"are you "
       "still there?\"); 0 = never", 0, 3600, 0,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
-  specs[GST_GEMINI_LIVE_CONFIG_SCENARIO] = g_param_spec_string ("scenario",
-      "Scenario", "Emulator scenario file (with endpoint=local)", NULL, rw);
+  specs[GST_GEMINI_LIVE_CONFIG_SCENARIO] =
+      g_param_spec_string ("scenario", "Scenario",
+      "Emulator scenario file (with endpoint=local)", NULL, rw);
 
   for (i = 0; i < GST_GEMINI_LIVE_CONFIG_N_PROPERTIES; i++)
     g_object_class_install_property (klass, first_id + i, specs[i]);

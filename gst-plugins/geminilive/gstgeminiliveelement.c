@@ -88,8 +88,7 @@ tool_response (GstElement * element, const gchar * id,
 
   if (session == NULL || id == NULL)
     return FALSE;
-  ok = vp_live_session_send_tool_response (session, id, response_json,
-      &error);
+  ok = vp_live_session_send_tool_response (session, id, response_json, &error);
   if (!ok)
     GST_WARNING_OBJECT (element, "tool-response: %s", error->message);
   g_object_unref (session);

@@ -287,8 +287,7 @@ emit_turn (GstGeminiLiveShared * shared, const gchar * state,
 }
 
 static void
-on_generation_complete (VpLiveSession * session,
-    GstGeminiLiveShared * shared)
+on_generation_complete (VpLiveSession * session, GstGeminiLiveShared * shared)
 {
   emit_turn (shared, "generated", -1);
 }
@@ -480,8 +479,7 @@ on_warning (VpLiveSession * session, GError * error,
 }
 
 static void
-on_error (VpLiveSession * session, GError * error,
-    GstGeminiLiveShared * shared)
+on_error (VpLiveSession * session, GError * error, GstGeminiLiveShared * shared)
 {
   GstElement *target = ref_target (shared);
   gboolean connected;
