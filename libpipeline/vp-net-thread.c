@@ -11,6 +11,19 @@
 
 #include "vp-net-thread.h"
 
+#include <errno.h>
+#include <glib-unix.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+/* A call queued by vp_net_thread_invoke(). */
+typedef struct
+{
+  GSourceFunc func;
+  gpointer data;
+  GDestroyNotify notify;
+} Task;
+
 struct _VpNetThread
 {
   gint refcount;                /* under thread_lock */
@@ -23,6 +36,17 @@ struct _VpNetThread
   GCond cond;
   gboolean running;
   gboolean detached;            /* the last unref came from the thread itself */
+
+  /* vp_net_thread_invoke(): every session's calls (50 audio flushes a
+   * second each) go through one queue and one eventfd, not a GSource each:
+   * a caller takes only task_lock, never the GMainContext's lock that the
+   * network thread holds while it works, and the thread wakes once for all
+   * the calls queued meanwhile. */
+  GMutex task_lock;
+  GArray *tasks;                /* Task, under task_lock */
+  gboolean task_signalled;      /* efd written since the queue was taken */
+  gint task_fd;                 /* eventfd */
+  GSource *task_source;
 };
 
 G_LOCK_DEFINE_STATIC (thread_lock);
@@ -35,7 +59,48 @@ net_thread_free (VpNetThread * self)
   g_main_context_unref (self->context);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
+  g_mutex_clear (&self->task_lock);
+  g_array_unref (self->tasks);
+  close (self->task_fd);
   g_free (self);
+}
+
+/* Runs every queued call, in order; calls queued meanwhile run on the next
+ * wake-up.  Returns whether there were any. */
+static gboolean
+run_tasks (VpNetThread * self)
+{
+  GArray *batch;
+  guint64 value;
+  guint i;
+
+  if (read (self->task_fd, &value, sizeof value) < 0) {
+    /* EAGAIN: nothing written since the last read */
+  }
+  g_mutex_lock (&self->task_lock);
+  batch = self->tasks;
+  self->tasks = g_array_sized_new (FALSE, FALSE, sizeof (Task), 64);
+  self->task_signalled = FALSE;
+  g_mutex_unlock (&self->task_lock);
+
+  for (i = 0; i < batch->len; i++) {
+    Task *task = &g_array_index (batch, Task, i);
+    /* One-shot, like an idle source whose callback returns
+     * G_SOURCE_REMOVE: the return value is not used. */
+    task->func (task->data);
+    if (task->notify != NULL)
+      task->notify (task->data);
+  }
+  i = batch->len;
+  g_array_unref (batch);
+  return i > 0;
+}
+
+static gboolean
+on_tasks (gint fd, GIOCondition condition, gpointer data)
+{
+  run_tasks (data);
+  return G_SOURCE_CONTINUE;
 }
 
 static gpointer
@@ -62,7 +127,9 @@ net_thread_main (gpointer data)
   soup_session_abort (self->soup);
   g_clear_object (&self->soup);
   /* Let pending callbacks run so they drop their references. */
-  while (g_main_context_iteration (self->context, FALSE));
+  while (g_main_context_iteration (self->context, FALSE) || run_tasks (self));
+  g_source_destroy (self->task_source);
+  g_clear_pointer (&self->task_source, g_source_unref);
 
   g_main_context_pop_thread_default (self->context);
 
@@ -84,6 +151,17 @@ vp_net_thread_ref (void)
     self->loop = g_main_loop_new (self->context, FALSE);
     g_mutex_init (&self->lock);
     g_cond_init (&self->cond);
+    g_mutex_init (&self->task_lock);
+    self->tasks = g_array_sized_new (FALSE, FALSE, sizeof (Task), 64);
+    self->task_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (self->task_fd < 0)
+      g_error ("Voxpipe: cannot create an eventfd for the network thread: %s",
+          g_strerror (errno));
+    self->task_source = g_unix_fd_source_new (self->task_fd, G_IO_IN);
+    g_source_set_callback (self->task_source, G_SOURCE_FUNC (on_tasks), self,
+        NULL);
+    g_source_set_static_name (self->task_source, "voxpipe-invoke");
+    g_source_attach (self->task_source, self->context);
     self->thread = g_thread_new ("voxpipe-net", net_thread_main, self);
 
     g_mutex_lock (&self->lock);
@@ -142,15 +220,25 @@ vp_net_thread_get_soup_session (VpNetThread * self)
   return self->soup;
 }
 
+/* Queues @func (which must be one-shot) to run on the network thread, after
+ * everything queued before it.  Any thread, the network thread included. */
 void
 vp_net_thread_invoke (VpNetThread * self, GSourceFunc func, gpointer data,
     GDestroyNotify notify)
 {
-  GSource *source = g_idle_source_new ();
+  Task task = { func, data, notify };
+  gboolean wake;
 
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, func, data, notify);
-  g_source_set_static_name (source, "voxpipe-invoke");
-  g_source_attach (source, self->context);
-  g_source_unref (source);
+  g_mutex_lock (&self->task_lock);
+  g_array_append_val (self->tasks, task);
+  wake = !self->task_signalled;
+  self->task_signalled = TRUE;
+  g_mutex_unlock (&self->task_lock);
+
+  if (wake) {
+    guint64 one = 1;
+    if (write (self->task_fd, &one, sizeof one) < 0)
+      g_warning ("Voxpipe: cannot wake the network thread: %s",
+          g_strerror (errno));
+  }
 }
