@@ -523,6 +523,7 @@ GST_START_TEST (test_update)
   g_autofree gchar *voice = NULL;
   gchar *instruction = NULL;
   gboolean ok = FALSE;
+  guint i;
 
   /* Not started: refused. */
   settings = gst_structure_from_string ("settings, voice=Kore", NULL);
@@ -547,6 +548,18 @@ GST_START_TEST (test_update)
   fail_if (ok);
   gst_structure_free (settings);
   fail_unless_equals_int (vp_emulator_get_n_connections (emulator), 1);
+
+  /* Resuming needs a handle: the service sends one just after setup. */
+  for (i = 0; i < 500; i++) {
+    gchar *handle = NULL;
+
+    g_object_get (sink, "resume-handle", &handle, NULL);
+    g_free (handle);
+    if (handle != NULL)
+      break;
+    g_usleep (10 * G_TIME_SPAN_MILLISECOND);
+  }
+  fail_unless (i < 500, "no resumption handle");
 
   settings = gst_structure_from_string ("settings, voice=Kore, "
       "system-instruction=\"Be brief.\", vad=manual", NULL);
