@@ -710,6 +710,29 @@ static const FaultCase fault_cases[] = {
       TRUE, VP_ERROR_TIMEOUT, "setup"},
 };
 
+/* An ephemeral token goes to the constrained endpoint as access_token,
+ * never in a header (PROTOCOL.md §1.3). */
+static void
+test_ephemeral_token (Fixture * f, gconstpointer data)
+{
+  g_autofree gchar *record = NULL;
+  g_autofree gchar *url = NULL;
+
+  /* The emulator accepts only this token, where the service takes it. */
+  vp_emulator_stop (f->emulator);
+  g_object_set (f->emulator, "api-key", "auth_tokens/test-token-123", NULL);
+  g_assert_true (vp_emulator_start (f->emulator, NULL));
+  url = vp_emulator_get_url (f->emulator);
+  g_object_set (f->session, "endpoint", url,
+      "api-key", "auth_tokens/test-token-123", NULL);
+  connect_and_wait (f);
+  record = vp_emulator_get_record (f->emulator);
+  g_assert_nonnull (strstr (record,
+          "GenerativeService.BidiGenerateContentConstrained"));
+  /* The record keeps no query string: the token is not in it either. */
+  g_assert_null (strstr (record, "test-token-123"));
+}
+
 /* New instructions reach the service on a new connection that resumes the
  * conversation. */
 static void
@@ -876,6 +899,7 @@ main (int argc, char **argv)
   ADD ("manual-activity", test_manual_activity);
   ADD ("one-network-thread", test_one_network_thread);
   ADD ("update", test_update);
+  ADD ("ephemeral-token", test_ephemeral_token);
   ADD ("error/bad-key", test_bad_key);
   ADD ("error/unknown-model", test_unknown_model);
   ADD ("error/unreachable", test_unreachable);
