@@ -214,6 +214,8 @@ on_audio (VpLiveSession * session, GBytes * pcm, guint rate,
 
   if (!lock_current (shared, session))
     return;
+  shared->last_activity_us = g_get_monotonic_time ();
+  shared->model_busy = TRUE;
   if (!shared->turn_has_audio) {
     /* The turn's first sample: the src reports it when it plays. */
     GstGeminiLiveTurnStart *start = g_new0 (GstGeminiLiveTurnStart, 1);
@@ -308,6 +310,8 @@ on_turn_complete (VpLiveSession * session, const gchar * reason,
     shared->conversation_over = TRUE;
   shared->turn_interrupted = FALSE;
   shared->turn_has_audio = FALSE;
+  shared->model_busy = FALSE;
+  shared->last_activity_us = g_get_monotonic_time ();
   g_mutex_unlock (&shared->lock);
   emit_turn (shared, "complete", -1);
 }
@@ -359,12 +363,24 @@ on_tool_call (VpLiveSession * session, const gchar * id, const gchar * name,
   gst_object_unref (target);
 }
 
+static void
+call_done (GstGeminiLiveShared * shared)
+{
+  g_mutex_lock (&shared->lock);
+  if (shared->calls_pending > 0)
+    shared->calls_pending--;
+  g_mutex_unlock (&shared->lock);
+}
+
 /* Every call, whoever answers it, is visible on the bus. */
 static void
 on_tool_started (VpLiveSession * session, const gchar * id,
     const gchar * name, const gchar * args, const gchar * handler,
     GstGeminiLiveShared * shared)
 {
+  g_mutex_lock (&shared->lock);
+  shared->calls_pending++;
+  g_mutex_unlock (&shared->lock);
   gst_gemini_live_shared_post (shared,
       gst_structure_new ("geminilive/tool-call", "id", G_TYPE_STRING, id,
           "name", G_TYPE_STRING, name, "args", G_TYPE_STRING, args,
@@ -375,6 +391,7 @@ static void
 on_tool_result (VpLiveSession * session, const gchar * id,
     const gchar * name, const gchar * response, GstGeminiLiveShared * shared)
 {
+  call_done (shared);
   gst_gemini_live_shared_post (shared,
       gst_structure_new ("geminilive/tool-result", "id", G_TYPE_STRING, id,
           "name", G_TYPE_STRING, name, "response", G_TYPE_STRING, response,
@@ -396,7 +413,10 @@ static void
 on_tool_call_cancelled (VpLiveSession * session, const gchar * id,
     GstGeminiLiveShared * shared)
 {
-  GstElement *target = ref_target (shared);
+  GstElement *target;
+
+  call_done (shared);
+  target = ref_target (shared);
 
   if (target == NULL)
     return;
@@ -541,6 +561,9 @@ gst_gemini_live_shared_open (GstGeminiLiveShared * shared,
   shared->turns_complete = 0;
   shared->turn_interrupted = FALSE;
   shared->was_ready = FALSE;
+  shared->last_activity_us = 0;
+  shared->model_busy = FALSE;
+  shared->calls_pending = 0;
   shared->turn_began_us = 0;
   shared->turn_has_audio = FALSE;
   g_mutex_unlock (&shared->lock);
@@ -600,7 +623,28 @@ gst_gemini_live_shared_mark_turn_end (GstGeminiLiveShared * shared,
 {
   g_mutex_lock (&shared->lock);
   shared->turn_began_us = when_us;
+  shared->last_activity_us = MAX (shared->last_activity_us, when_us);
   g_mutex_unlock (&shared->lock);
+}
+
+gboolean
+gst_gemini_live_shared_idle_due (GstGeminiLiveShared * shared, gint64 now_us,
+    guint idle_seconds)
+{
+  gboolean due;
+
+  g_mutex_lock (&shared->lock);
+  /* Silence on both sides: not while the model talks or a tool runs. */
+  if (shared->last_activity_us == 0 && shared->was_ready)
+    shared->last_activity_us = now_us;
+  due = idle_seconds > 0 && shared->was_ready && !shared->model_busy
+      && shared->calls_pending == 0 && shared->last_activity_us > 0
+      && now_us - shared->last_activity_us >=
+      (gint64) idle_seconds * G_USEC_PER_SEC;
+  if (due)
+    shared->last_activity_us = now_us;
+  g_mutex_unlock (&shared->lock);
+  return due;
 }
 
 void

@@ -43,6 +43,9 @@ struct _GstGeminiLiveShared
   GQueue turn_starts;           /* GstGeminiLiveTurnStart, not played yet */
   guint turns_complete;
   gboolean turn_interrupted;    /* the coming turnComplete ends an interrupted turn */
+  gint64 last_activity_us;      /* either side spoke or a turn ended */
+  gboolean model_busy;          /* between the model's first audio and turnComplete */
+  guint calls_pending;          /* tool calls not answered yet */
   gboolean was_ready;           /* setupComplete came at least once */
   gboolean conversation_over;   /* end-call or closed: drain, then EOS */
   gboolean end_after_turn;      /* end-call: over when this turn completes */
@@ -76,6 +79,11 @@ void gst_gemini_live_shared_close (GstGeminiLiveShared * shared);
 
 /* The user's turn ended now (last speech sample, or text sent): the
  * voice-to-voice clock starts. */
+/* Whether the user and the model have both been silent for
+ * @idle_seconds (and no tool runs); when TRUE the silence clock restarts. */
+gboolean gst_gemini_live_shared_idle_due (GstGeminiLiveShared * shared,
+    gint64 now_us, guint idle_seconds);
+
 void gst_gemini_live_shared_mark_turn_end (GstGeminiLiveShared * shared,
     gint64 when_us);
 

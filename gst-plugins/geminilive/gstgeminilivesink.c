@@ -437,11 +437,29 @@ pause_stream (GstGeminiLiveSink * self)
   self->stream_paused = TRUE;
 }
 
+/* idle-timeout: the user said nothing for a while; let the model ask
+ * whether they are still there (it decides how, or to stay quiet). */
+static void
+prompt_idle_user (GstGeminiLiveSink * self, guint seconds)
+{
+  g_autofree gchar *prompt = g_strdup_printf ("(The user has been silent "
+      "for %u seconds. If the conversation is not over, check briefly "
+      "whether they are still there.)", seconds);
+
+  GST_INFO_OBJECT (self, "user silent for %u s: prompting the model",
+      seconds);
+  vp_live_session_send_text (self->session, prompt);
+  gst_gemini_live_shared_post (self->shared,
+      gst_structure_new ("geminilive/idle", "seconds", G_TYPE_UINT, seconds,
+          NULL));
+}
+
 static GstFlowReturn
 gst_gemini_live_sink_render (GstBaseSink * sink, GstBuffer * buffer)
 {
   GstGeminiLiveSink *self = GST_GEMINI_LIVE_SINK (sink);
   GstGeminiLiveVad vad;
+  guint idle_timeout;
   GstMapInfo map;
   gint64 speech_us;
   gsize n;
@@ -473,7 +491,12 @@ gst_gemini_live_sink_render (GstBaseSink * sink, GstBuffer * buffer)
 
   GST_OBJECT_LOCK (self);
   vad = self->config.vad;
+  idle_timeout = self->config.idle_timeout;
   GST_OBJECT_UNLOCK (self);
+
+  if (idle_timeout > 0 && gst_gemini_live_shared_idle_due (self->shared,
+          g_get_monotonic_time (), idle_timeout))
+    prompt_idle_user (self, idle_timeout);
 
   if (vad == GST_GEMINI_LIVE_VAD_CLIENT)
     render_client_vad (self, buffer, (const gint16 *) map.data, n);

@@ -236,6 +236,66 @@ test_state_torture (void)
   vp_emulator_stop (emulator);
 }
 
+static gboolean
+is_idle (GstMessage * msg)
+{
+  const GstStructure *s = gst_message_get_structure (msg);
+  return s != NULL && gst_structure_has_name (s, "geminilive/idle");
+}
+
+static gboolean
+is_still_there (GstMessage * msg)
+{
+  const GstStructure *s = gst_message_get_structure (msg);
+  return s != NULL && gst_structure_has_name (s, "geminilive/transcript")
+      && g_strcmp0 (gst_structure_get_string (s, "role"), "output") == 0
+      && g_strrstr (gst_structure_get_string (s, "text"), "there") != NULL;
+}
+
+/* idle-timeout: after that much silence on both sides the model is asked
+ * to check on the user, and it speaks. */
+static void
+test_idle_timeout (void)
+{
+  g_autoptr (VpEmulator) emulator = vp_emulator_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *url = NULL;
+  g_autofree gchar *description = NULL;
+  GstElement *pipeline;
+  GstMessage *msg;
+  gint64 start;
+  guint seconds = 0;
+
+  g_object_set (emulator, "latency-ms", 0, "speech-rate", 20.0,
+      "scenario", "{\"turns\":[{\"match\":{\"text\":[\"silent\"],"
+      "\"in-order\":false},\"say\":\"Are you still there?\"}]}", NULL);
+  g_assert_true (vp_emulator_start (emulator, &error));
+  url = vp_emulator_get_url (emulator);
+  description = g_strdup_printf ("audiotestsrc is-live=true wave=silence "
+      "samplesperbuffer=320 ! audio/x-raw,format=S16LE,rate=16000,channels=1"
+      " ! geminilivesink session=idle endpoint=%s api-key=k idle-timeout=2 "
+      "geminilivesrc session=idle ! fakesink sync=true", url);
+  pipeline = gst_parse_launch (description, &error);
+  g_assert_no_error (error);
+
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  gst_message_unref (wait_message (pipeline, is_ready));
+  start = g_get_monotonic_time ();
+  msg = wait_message (pipeline, is_idle);
+  gst_structure_get_uint (gst_message_get_structure (msg), "seconds",
+      &seconds);
+  gst_message_unref (msg);
+  g_assert_cmpuint (seconds, ==, 2);
+  /* Not before its time. */
+  g_assert_cmpint (g_get_monotonic_time () - start, >=,
+      2 * G_USEC_PER_SEC - 100 * G_TIME_SPAN_MILLISECOND);
+  gst_message_unref (wait_message (pipeline, is_still_there));
+
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+  vp_emulator_stop (emulator);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -246,6 +306,7 @@ main (int argc, char **argv)
   g_test_add_func ("/long-calls/stored-handle-resumes",
       test_stored_handle_resumes);
   g_test_add_func ("/long-calls/state-torture", test_state_torture);
+  g_test_add_func ("/long-calls/idle-timeout", test_idle_timeout);
   ret = g_test_run ();
   gst_deinit ();
   return ret;
