@@ -101,6 +101,7 @@ struct _VpLiveSession
   guint attempt;                /* reconnection attempts since the last success */
   GSource *reconnect_source;    /* the next attempt, after backoff */
   gboolean rollover_pending;    /* goAway came: switch at the turn boundary */
+  gboolean update_waits_for_handle;     /* an update, before any handle */
   GSource *rollover_source;     /* … or at this deadline */
   SoupWebsocketConnection *old_ws;      /* closing, before the next connection */
   GSource *old_ws_wait;
@@ -887,6 +888,11 @@ dispatch (VpLiveSession * self, VpServerMessage * msg)
     }
     g_signal_emit (self, signals[SIGNAL_RESUMPTION_UPDATE], 0,
         msg->new_handle, msg->resumable);
+    if (self->update_waits_for_handle && msg->resumable
+        && msg->new_handle != NULL) {
+      self->update_waits_for_handle = FALSE;
+      schedule_rollover (self, UPDATE_DEADLINE_MS);
+    }
   }
 
   if (msg->voice_activity != NULL)
@@ -1276,8 +1282,17 @@ static gboolean
 rollover_for_update (gpointer data)
 {
   VpLiveSession *self = data;
+  gboolean have_handle;
 
-  if (self->ws != NULL && self->setup_complete)
+  g_mutex_lock (&self->lock);
+  have_handle = self->resume_handle != NULL;
+  g_mutex_unlock (&self->lock);
+
+  /* Without a handle the new connection would start a new conversation:
+   * wait for the first resumable handle. */
+  if (!have_handle)
+    self->update_waits_for_handle = TRUE;
+  else if (self->ws != NULL && self->setup_complete)
     schedule_rollover (self, UPDATE_DEADLINE_MS);
   return G_SOURCE_REMOVE;
 }
