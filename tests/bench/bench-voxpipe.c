@@ -46,6 +46,62 @@
 
 #include "bench-trace.h"
 
+static inline gint64
+now_us_raw (void)
+{
+  return g_get_monotonic_time ();
+}
+
+#include <dlfcn.h>
+#include <sys/socket.h>
+
+/* ------------------------------------------------------------------ */
+/* When each frame is written to its socket (scale).  The program exports
+ * send() (export_dynamic), so GIO's send() calls come here first: a
+ * record of the time, the socket and the size, then libc's send().  Only
+ * the network thread writes the sessions' sockets. */
+
+typedef struct
+{
+  gint fd;
+  gint64 time_us;
+} SendRecord;
+
+static gint send_trace_on;
+static GArray *send_records;    /* SendRecord; frames (> 500 bytes) only */
+static GArray *send_fds;        /* gint: sockets in the order first written */
+static GMutex send_lock;
+
+ssize_t send (int fd, const void *buf, size_t len, int flags);
+
+ssize_t
+send (int fd, const void *buf, size_t len, int flags)
+{
+  static ssize_t (*real_send) (int, const void *, size_t, int);
+  ssize_t r;
+
+  if (G_UNLIKELY (real_send == NULL))
+    real_send = dlsym (RTLD_NEXT, "send");
+  r = real_send (fd, buf, len, flags);
+  if (g_atomic_int_get (&send_trace_on) && r > 0) {
+    g_mutex_lock (&send_lock);
+    if (send_fds != NULL) {
+      guint i;
+      for (i = 0; i < send_fds->len; i++)
+        if (g_array_index (send_fds, gint, i) == fd)
+          break;
+      if (i == send_fds->len)
+        g_array_append_val (send_fds, fd);
+      if (len > 500) {
+        SendRecord rec = { fd, now_us_raw () };
+        g_array_append_val (send_records, rec);
+      }
+    }
+    g_mutex_unlock (&send_lock);
+  }
+  return r;
+}
+
 #define FRAME_SAMPLES 320       /* 20 ms at 16 kHz */
 #define FRAME_US 20000
 #define OUT_PERIOD 480          /* geminilivesrc's 20 ms at 24 kHz */
@@ -795,6 +851,7 @@ run_scale (void)
   gdouble cpu0, cpu1;
   gint64 w0, w1;
   gint ready, i, turns = 0, nongap0 = 0, nongap1 = 0;
+  GArray *send_late = g_array_new (FALSE, FALSE, sizeof (gint64));
   GThread *thread;
 
   /* The baseline: GStreamer and both plugins loaded, no session. */
@@ -807,6 +864,12 @@ run_scale (void)
   rss_base = rss_kb ();
 
   tick_late = g_array_new (FALSE, FALSE, sizeof (gint64));
+  send_records = g_array_sized_new (FALSE, FALSE, sizeof (SendRecord),
+      (guint) (n_sessions * (warmup_s + window_s + 2) * 50));
+  send_fds = g_array_new (FALSE, FALSE, sizeof (gint));
+  /* Sessions connect one at a time: the order of the sockets' first
+   * writes (the upgrade requests) is the sessions' order. */
+  g_atomic_int_set (&send_trace_on, 1);
   create_sessions (url_opt, TRUE, NULL);
   ready = start_sessions ();
   for (i = 0; i < n_sessions; i++)
@@ -832,15 +895,48 @@ run_scale (void)
   }
   g_atomic_int_set (&stop_ticker, 1);
   g_thread_join (thread);
+  g_atomic_int_set (&send_trace_on, 0);
+
+  /* Send lateness: the k-th frame written to a session's socket was due
+   * at t0 + k periods. */
+  g_mutex_lock (&send_lock);
+  {
+    GHashTable *index = g_hash_table_new (NULL, NULL);
+    guint64 *count = g_new0 (guint64, send_fds->len);
+    guint j;
+
+    for (j = 0; j < send_fds->len; j++)
+      g_hash_table_insert (index, GINT_TO_POINTER (g_array_index (send_fds,
+                  gint, j)), GUINT_TO_POINTER (j + 1));
+    for (j = 0; j < send_records->len; j++) {
+      SendRecord *rec = &g_array_index (send_records, SendRecord, j);
+      guint which = GPOINTER_TO_UINT (g_hash_table_lookup (index,
+              GINT_TO_POINTER (rec->fd)));
+      gint64 due;
+      if (which == 0)
+        continue;
+      due = t0_us + (gint64) count[which - 1]++ * FRAME_US;
+      if (due >= window_start_us && due < window_end_us) {
+        gint64 late = rec->time_us - due;
+        g_array_append_val (send_late, late);
+      }
+    }
+    g_free (count);
+    g_hash_table_unref (index);
+  }
+  g_mutex_unlock (&send_lock);
 
   printf ("{\"mode\":\"scale\",\"client\":\"voxpipe\",\"sessions\":%d,"
       "\"ready\":%d,\"t0_us\":%" G_GINT64_FORMAT ",\"window_start_us\":%"
       G_GINT64_FORMAT ",\"window_end_us\":%" G_GINT64_FORMAT ","
       "\"cpu_s\":%.4f,\"wall_s\":%.4f,\"rss_base_kb\":%ld,\"rss_kb\":%ld,"
-      "\"tick_late_p99_us\":%.0f,\"model_audio_s\":%.2f,\"turns\":%d}\n",
+      "\"tick_late_p99_us\":%.0f,\"model_audio_s\":%.2f,\"turns\":%d,"
+      "\"send_late_n\":%u,\"send_late_p50_us\":%.0f,"
+      "\"send_late_p99_us\":%.0f}\n",
       n_sessions, ready, t0_us, window_start_us, window_end_us, cpu1 - cpu0,
       (w1 - w0) / 1e6, rss_base, rss_end, pct (tick_late, 99),
-      (nongap1 - nongap0) * 0.02, turns);
+      (nongap1 - nongap0) * 0.02, turns, send_late->len, pct (send_late, 50),
+      pct (send_late, 99));
   fflush (stdout);
   /* Tearing down hundreds of pipelines tells nothing: leave. */
   _exit (0);

@@ -128,9 +128,12 @@ function startTicker(sessions, t0, onTick) {
     if (stopped)
       return;
     const due = t0 + k * FRAME_US;
-    onTick(due, nowUs() - due);
-    for (const s of sessions)
+    onTick(due, nowUs() - due, null);
+    for (const s of sessions) {
       s.tick();
+      // sendRealtimeInput() has written the frame to the socket by now.
+      onTick(due, null, nowUs() - due);
+    }
     k++;
     const next = t0 + k * FRAME_US;
     setTimeout(step, Math.max(0, (next - nowUs()) / 1000));
@@ -198,9 +201,14 @@ async function scale(a) {
   const w0 = t0 + a.warmup * 1e6;
   const w1 = w0 + a.window * 1e6;
   const late = [];
-  const stop = startTicker(sessions, t0, (due, l) => {
-    if (due >= w0 && due < w1)
-      late.push(l);
+  const sendLate = [];
+  const stop = startTicker(sessions, t0, (due, tick, send) => {
+    if (due >= w0 && due < w1) {
+      if (tick !== null)
+        late.push(tick);
+      else
+        sendLate.push(send);
+    }
   });
   await sleep(Math.max(0, (w0 - nowUs()) / 1000));
   const cpu0 = cpuSeconds();
@@ -217,6 +225,7 @@ async function scale(a) {
     ready: sessions.length, t0_us: t0, window_start_us: w0, window_end_us: w1,
     cpu_s: cpu1 - cpu0, wall_s: (real1 - real0) / 1e6, rss_base_kb: rssBase, rss_kb: rss,
     tick_late_p99_us: pct(late, 99), model_audio_s: (bytes1 - bytes0) / 48000,
+    send_late_n: sendLate.length, send_late_p50_us: pct(sendLate, 50), send_late_p99_us: pct(sendLate, 99),
     turns: sessions.reduce((n, s) => n + s.turns, 0),
   }));
   process.exit(0);
