@@ -247,8 +247,6 @@ on_timeout (gpointer data)
   VpLiveSession *self = data;
   GError *error;
 
-  g_clear_pointer (&self->timeout_source, g_source_unref);
-
   if (!self->setup_complete)
     error = g_error_new (VP_ERROR, VP_ERROR_TIMEOUT,
         "The service did not answer setup within %u ms. Check that the "
@@ -260,24 +258,46 @@ on_timeout (gpointer data)
         "connection stalled. Raise response-timeout if the model is that "
         "slow.", self->response_timeout_ms);
 
+  /* The source stays (disarmed) until teardown_connection(), which
+   * connection_lost() has usually run already. */
   connection_lost (self, error);
-  return G_SOURCE_REMOVE;
+  return G_SOURCE_CONTINUE;
 }
+
+/* The connect/response timer is one GSource per connection, moved with
+ * g_source_set_ready_time(): it is re-armed by every server message
+ * (several a second per session), and making a new timeout source each
+ * time cost an allocation and the network context's lock twice. */
+static gboolean
+timer_dispatch (GSource * source, GSourceFunc callback, gpointer data)
+{
+  g_source_set_ready_time (source, -1);        /* one-shot until re-armed */
+  return callback (data);
+}
+
+static GSourceFuncs timer_funcs = { NULL, NULL, timer_dispatch, NULL,
+  NULL, NULL
+};
 
 static void
 arm_timeout (VpLiveSession * self, guint ms)
 {
-  if (self->timeout_source != NULL) {
-    g_source_destroy (self->timeout_source);
-    g_clear_pointer (&self->timeout_source, g_source_unref);
-  }
-  if (ms == 0)
+  if (ms == 0) {
+    if (self->timeout_source != NULL)
+      g_source_set_ready_time (self->timeout_source, -1);
     return;
+  }
 
-  self->timeout_source = g_timeout_source_new (ms);
-  g_source_set_callback (self->timeout_source, on_timeout, self, NULL);
-  g_source_set_static_name (self->timeout_source, "voxpipe-session-timeout");
-  g_source_attach (self->timeout_source, vp_net_thread_get_context (self->net));
+  if (self->timeout_source == NULL) {
+    self->timeout_source = g_source_new (&timer_funcs, sizeof (GSource));
+    g_source_set_callback (self->timeout_source, on_timeout, self, NULL);
+    g_source_set_static_name (self->timeout_source,
+        "voxpipe-session-timeout");
+    g_source_attach (self->timeout_source,
+        vp_net_thread_get_context (self->net));
+  }
+  g_source_set_ready_time (self->timeout_source,
+      g_get_monotonic_time () + (gint64) ms * 1000);
 }
 
 static void
@@ -328,7 +348,7 @@ drop_old_ws (VpLiveSession * self)
 static void
 teardown_connection (VpLiveSession * self)
 {
-  disarm_timeout (self);
+  clear_source (&self->timeout_source);
   clear_source (&self->rollover_source);
   clear_source (&self->reconnect_source);
   drop_old_ws (self);
