@@ -160,7 +160,6 @@ gst_gemini_live_bin_class_init (GstGeminiLiveBinClass * klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
-  const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
 
   GST_DEBUG_CATEGORY_INIT (gst_gemini_live_bin_debug, "geminilive", 0,
       "Gemini Live in one element");
@@ -174,31 +173,10 @@ gst_gemini_live_bin_class_init (GstGeminiLiveBinClass * klass)
           "geminilivesrc elsewhere to play this session there too",
           NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_PERIOD_MS,
-      g_param_spec_uint ("period-ms", "Period",
-          "Milliseconds of audio per output buffer (also the latency)", 5,
-          200, 20, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_NUM_TURNS,
-      g_param_spec_uint ("num-turns", "Number of turns",
-          "End the stream (EOS) after this many complete model turns have "
-          "played; 0 = never (until the session ends)", 0, G_MAXUINT, 0,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-  g_object_class_install_property (gobject_class, PROP_LAST_LATENCY,
-      g_param_spec_double ("last-latency", "Last latency",
-          "Voice-to-voice latency of the last turn in milliseconds (-1: none "
-          "yet)", -1, G_MAXDOUBLE, -1, ro));
-  g_object_class_install_property (gobject_class, PROP_COST,
-      g_param_spec_double ("cost", "Cost",
-          "Cost of the session so far in USD, from the service's usage "
-          "reports", 0, G_MAXDOUBLE, 0, ro));
-  g_object_class_install_property (gobject_class, PROP_INPUT_TOKENS,
-      g_param_spec_int64 ("input-tokens", "Input tokens",
-          "Tokens the model has read so far", 0, G_MAXINT64, 0, ro));
-  g_object_class_install_property (gobject_class, PROP_OUTPUT_TOKENS,
-      g_param_spec_int64 ("output-tokens", "Output tokens",
-          "Tokens the model has produced so far", 0, G_MAXINT64, 0, ro));
+  gst_gemini_live_install_playback_properties (gobject_class,
+      PROP_PERIOD_MS);
+  gst_gemini_live_install_stats_properties (gobject_class,
+      PROP_LAST_LATENCY);
   gst_gemini_live_config_install_properties (gobject_class, PROP_CONFIG_FIRST);
 
   gst_gemini_live_install_signals (element_class, lookup_shared);

@@ -257,6 +257,45 @@ gst_gemini_live_config_install_properties (GObjectClass * klass, guint first_id)
     g_object_class_install_property (klass, first_id + i, specs[i]);
 }
 
+void
+gst_gemini_live_install_stats_properties (GObjectClass * klass,
+    guint first_id)
+{
+  const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
+
+  g_object_class_install_property (klass, first_id,
+      g_param_spec_double ("last-latency", "Last latency",
+          "Voice-to-voice latency of the last turn in milliseconds (-1: none "
+          "yet)", -1, G_MAXDOUBLE, -1, ro));
+  g_object_class_install_property (klass, first_id + 1,
+      g_param_spec_double ("cost", "Cost",
+          "Cost of the session so far in USD, from the service's usage "
+          "reports", 0, G_MAXDOUBLE, 0, ro));
+  g_object_class_install_property (klass, first_id + 2,
+      g_param_spec_int64 ("input-tokens", "Input tokens",
+          "Tokens the model has read so far", 0, G_MAXINT64, 0, ro));
+  g_object_class_install_property (klass, first_id + 3,
+      g_param_spec_int64 ("output-tokens", "Output tokens",
+          "Tokens the model has produced so far", 0, G_MAXINT64, 0, ro));
+}
+
+void
+gst_gemini_live_install_playback_properties (GObjectClass * klass,
+    guint first_id)
+{
+  g_object_class_install_property (klass, first_id,
+      g_param_spec_uint ("period-ms", "Period",
+          "Milliseconds of audio per output buffer (also the latency)", 5,
+          200, 20, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (klass, first_id + 1,
+      g_param_spec_uint ("num-turns", "Number of turns",
+          "End the stream (EOS) after this many complete model turns have "
+          "played; 0 = never (until the session ends)", 0, G_MAXUINT, 0,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+}
+
 static void
 set_string (gchar ** field, const GValue * value)
 {

@@ -113,6 +113,15 @@ void gst_gemini_live_config_copy (GstGeminiLiveConfig * dest,
  * @first_id on. */
 void gst_gemini_live_config_install_properties (GObjectClass * klass,
     guint first_id);
+/* The read-only statistics of geminilivesink and the bin: last-latency,
+ * cost, input-tokens, output-tokens, with ids from @first_id on. */
+void gst_gemini_live_install_stats_properties (GObjectClass * klass,
+    guint first_id);
+/* The playback properties of geminilivesrc and the bin: period-ms and
+ * num-turns, with ids from @first_id on. */
+void gst_gemini_live_install_playback_properties (GObjectClass * klass,
+    guint first_id);
+
 /* Both return FALSE when @id is not a configuration property. */
 gboolean gst_gemini_live_config_set_property (GstGeminiLiveConfig * config,
     guint id, const GValue * value);

@@ -742,7 +742,6 @@ gst_gemini_live_sink_class_init (GstGeminiLiveSinkClass * klass)
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstBaseSinkClass *base_sink_class = GST_BASE_SINK_CLASS (klass);
-  const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
 
   GST_DEBUG_CATEGORY_INIT (gst_gemini_live_sink_debug, "geminilivesink", 0,
       "Gemini Live microphone side");
@@ -756,20 +755,8 @@ gst_gemini_live_sink_class_init (GstGeminiLiveSinkClass * klass)
           "Name shared with the geminilivesrc that plays this session",
           DEFAULT_SESSION, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_LAST_LATENCY,
-      g_param_spec_double ("last-latency", "Last latency",
-          "Voice-to-voice latency of the last turn in milliseconds (-1: none "
-          "yet)", -1, G_MAXDOUBLE, -1, ro));
-  g_object_class_install_property (gobject_class, PROP_COST,
-      g_param_spec_double ("cost", "Cost",
-          "Cost of the session so far in USD, from the service's usage "
-          "reports", 0, G_MAXDOUBLE, 0, ro));
-  g_object_class_install_property (gobject_class, PROP_INPUT_TOKENS,
-      g_param_spec_int64 ("input-tokens", "Input tokens",
-          "Tokens the model has read so far", 0, G_MAXINT64, 0, ro));
-  g_object_class_install_property (gobject_class, PROP_OUTPUT_TOKENS,
-      g_param_spec_int64 ("output-tokens", "Output tokens",
-          "Tokens the model has produced so far", 0, G_MAXINT64, 0, ro));
+  gst_gemini_live_install_stats_properties (gobject_class,
+      PROP_LAST_LATENCY);
   gst_gemini_live_config_install_properties (gobject_class, PROP_CONFIG_FIRST);
 
   gst_gemini_live_install_signals (element_class, lookup_shared);

@@ -40,6 +40,7 @@
 
 #include "gstgeminilivesrc.h"
 #include "gstgeminiliveelements.h"
+#include "gstgeminiliveconfig.h"
 
 #include <gst/audio/audio.h>
 #include <string.h>
@@ -492,17 +493,8 @@ gst_gemini_live_src_class_init (GstGeminiLiveSrcClass * klass)
           "Name shared with the geminilivesink that opens the session",
           DEFAULT_SESSION, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_PERIOD_MS,
-      g_param_spec_uint ("period-ms", "Period",
-          "Milliseconds of audio per output buffer (also the latency)", 5,
-          200, DEFAULT_PERIOD_MS, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_NUM_TURNS,
-      g_param_spec_uint ("num-turns", "Number of turns",
-          "End the stream (EOS) after this many complete model turns have "
-          "played; 0 = never (until the session ends)", 0, G_MAXUINT,
-          DEFAULT_NUM_TURNS, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
+  gst_gemini_live_install_playback_properties (gobject_class,
+      PROP_PERIOD_MS);
 
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_add_static_pad_template (element_class, &text_template);
