@@ -271,7 +271,7 @@ on_timeout (gpointer data)
 static gboolean
 timer_dispatch (GSource * source, GSourceFunc callback, gpointer data)
 {
-  g_source_set_ready_time (source, -1);        /* one-shot until re-armed */
+  g_source_set_ready_time (source, -1); /* one-shot until re-armed */
   return callback (data);
 }
 
@@ -291,8 +291,7 @@ arm_timeout (VpLiveSession * self, guint ms)
   if (self->timeout_source == NULL) {
     self->timeout_source = g_source_new (&timer_funcs, sizeof (GSource));
     g_source_set_callback (self->timeout_source, on_timeout, self, NULL);
-    g_source_set_static_name (self->timeout_source,
-        "voxpipe-session-timeout");
+    g_source_set_static_name (self->timeout_source, "voxpipe-session-timeout");
     g_source_attach (self->timeout_source,
         vp_net_thread_get_context (self->net));
   }

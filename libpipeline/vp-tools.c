@@ -170,8 +170,7 @@ parse_handler (VpTool * tool, JsonNode * node, const gchar * origin,
   if (json_object_has_member (handler, "result")) {
     kinds++;
     tool->handler = VP_TOOL_HANDLER_RESULT;
-    tool->result = json_node_copy (json_object_get_member (handler,
-            "result"));
+    tool->result = json_node_copy (json_object_get_member (handler, "result"));
   }
 
   if (json_object_has_member (handler, "builtin")) {
@@ -214,8 +213,7 @@ upper_enum (JsonObject * object, const gchar * member, gchar ** out,
 }
 
 static VpTool *
-parse_tool (JsonNode * node, guint index, const gchar * origin,
-    GError ** error)
+parse_tool (JsonNode * node, guint index, const gchar * origin, GError ** error)
 {
   static const gchar *const tool_keys[] = { "name", "description",
     "parameters", "handler", "timeout-ms", "behavior", "scheduling", NULL
@@ -242,8 +240,7 @@ parse_tool (JsonNode * node, guint index, const gchar * origin,
   if (!valid_name (name)) {
     g_set_error (error, VP_ERROR, VP_ERROR_SETTINGS,
         "tools-file %s: tool #%u: \"name\" must start with a letter or _ and "
-        "use only letters, digits, _ . : - (at most 128).", origin,
-        index + 1);
+        "use only letters, digits, _ . : - (at most 128).", origin, index + 1);
     return NULL;
   }
 

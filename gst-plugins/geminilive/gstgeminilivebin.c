@@ -173,10 +173,8 @@ gst_gemini_live_bin_class_init (GstGeminiLiveBinClass * klass)
           "geminilivesrc elsewhere to play this session there too",
           NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
-  gst_gemini_live_install_playback_properties (gobject_class,
-      PROP_PERIOD_MS);
-  gst_gemini_live_install_stats_properties (gobject_class,
-      PROP_LAST_LATENCY);
+  gst_gemini_live_install_playback_properties (gobject_class, PROP_PERIOD_MS);
+  gst_gemini_live_install_stats_properties (gobject_class, PROP_LAST_LATENCY);
   gst_gemini_live_config_install_properties (gobject_class, PROP_CONFIG_FIRST);
 
   gst_gemini_live_install_signals (element_class, lookup_shared);

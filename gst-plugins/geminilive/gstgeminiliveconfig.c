@@ -258,8 +258,7 @@ gst_gemini_live_config_install_properties (GObjectClass * klass, guint first_id)
 }
 
 void
-gst_gemini_live_install_stats_properties (GObjectClass * klass,
-    guint first_id)
+gst_gemini_live_install_stats_properties (GObjectClass * klass, guint first_id)
 {
   const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
 

@@ -640,7 +640,7 @@ gst_gemini_live_shared_idle_due (GstGeminiLiveShared * shared, gint64 now_us,
   due = idle_seconds > 0 && shared->was_ready && !shared->model_busy
       && shared->calls_pending == 0 && shared->last_activity_us > 0
       && now_us - shared->last_activity_us >=
-      (gint64) idle_seconds * G_USEC_PER_SEC;
+      (gint64) idle_seconds *G_USEC_PER_SEC;
   if (due)
     shared->last_activity_us = now_us;
   g_mutex_unlock (&shared->lock);

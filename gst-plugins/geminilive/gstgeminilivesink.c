@@ -446,8 +446,7 @@ prompt_idle_user (GstGeminiLiveSink * self, guint seconds)
       "for %u seconds. If the conversation is not over, check briefly "
       "whether they are still there.)", seconds);
 
-  GST_INFO_OBJECT (self, "user silent for %u s: prompting the model",
-      seconds);
+  GST_INFO_OBJECT (self, "user silent for %u s: prompting the model", seconds);
   vp_live_session_send_text (self->session, prompt);
   gst_gemini_live_shared_post (self->shared,
       gst_structure_new ("geminilive/idle", "seconds", G_TYPE_UINT, seconds,
@@ -755,8 +754,7 @@ gst_gemini_live_sink_class_init (GstGeminiLiveSinkClass * klass)
           "Name shared with the geminilivesrc that plays this session",
           DEFAULT_SESSION, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
-  gst_gemini_live_install_stats_properties (gobject_class,
-      PROP_LAST_LATENCY);
+  gst_gemini_live_install_stats_properties (gobject_class, PROP_LAST_LATENCY);
   gst_gemini_live_config_install_properties (gobject_class, PROP_CONFIG_FIRST);
 
   gst_gemini_live_install_signals (element_class, lookup_shared);

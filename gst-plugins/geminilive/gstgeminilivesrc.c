@@ -493,8 +493,7 @@ gst_gemini_live_src_class_init (GstGeminiLiveSrcClass * klass)
           "Name shared with the geminilivesink that opens the session",
           DEFAULT_SESSION, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
-  gst_gemini_live_install_playback_properties (gobject_class,
-      PROP_PERIOD_MS);
+  gst_gemini_live_install_playback_properties (gobject_class, PROP_PERIOD_MS);
 
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_add_static_pad_template (element_class, &text_template);

@@ -226,8 +226,7 @@ GST_START_TEST (test_closed_mid_turn_reconnects)
   fail_unless (vpt_events_wait (run.events, "session:reconnecting", 1,
           VPT_WAIT_MS));
   fail_unless (vpt_events_wait (run.events, "session:ready", 2, VPT_WAIT_MS));
-  fail_unless (vpt_events_wait (run.events, "session:resumed", 1,
-          VPT_WAIT_MS));
+  fail_unless (vpt_events_wait (run.events, "session:resumed", 1, VPT_WAIT_MS));
   fail_unless_equals_int (vp_emulator_get_n_connections (emulator), 2);
   message = vpt_bus_wait (run.pipeline, GST_MESSAGE_ERROR, 300);
   fail_unless (message == NULL, "an error after a recovered failure");

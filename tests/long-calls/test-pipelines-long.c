@@ -282,8 +282,7 @@ test_idle_timeout (void)
   gst_message_unref (wait_message (pipeline, is_ready));
   start = g_get_monotonic_time ();
   msg = wait_message (pipeline, is_idle);
-  gst_structure_get_uint (gst_message_get_structure (msg), "seconds",
-      &seconds);
+  gst_structure_get_uint (gst_message_get_structure (msg), "seconds", &seconds);
   gst_message_unref (msg);
   g_assert_cmpuint (seconds, ==, 2);
   /* Not before its time. */
