@@ -331,6 +331,53 @@ gst_gemini_live_sink_stop (GstBaseSink * sink)
   return TRUE;
 }
 
+/* A live microphone delivers each frame when it happens: send it at once.
+ * Waiting on the clock (sync) would hold every frame back by the
+ * pipeline's latency (geminilivesrc's period plus the speaker sink's
+ * buffer, tens of milliseconds) before it leaves for the service.  Only a
+ * non-live upstream (a file) is paced by the clock.  The pipeline asks
+ * every sink for its latency when it goes to PLAYING: that answer says
+ * whether upstream is live. */
+static gboolean
+gst_gemini_live_sink_element_query (GstElement * element, GstQuery * query)
+{
+  GstGeminiLiveSink *self = GST_GEMINI_LIVE_SINK (element);
+  gboolean ret, live = FALSE, upstream_live = FALSE;
+
+  ret = GST_ELEMENT_CLASS (gst_gemini_live_sink_parent_class)->query
+      (element, query);
+  if (ret && GST_QUERY_TYPE (query) == GST_QUERY_LATENCY
+      && gst_base_sink_query_latency (GST_BASE_SINK (self), &live,
+          &upstream_live, NULL, NULL)) {
+    if (upstream_live != g_atomic_int_get (&self->upstream_live))
+      GST_DEBUG_OBJECT (self, "upstream is %slive: %s", upstream_live ? "" :
+          "not ", upstream_live ? "frames are sent as they come" :
+          "frames are paced by the clock");
+    g_atomic_int_set (&self->upstream_live, upstream_live);
+  }
+  return ret;
+}
+
+static void
+gst_gemini_live_sink_get_times (GstBaseSink * sink, GstBuffer * buffer,
+    GstClockTime * start, GstClockTime * end)
+{
+  GstGeminiLiveSink *self = GST_GEMINI_LIVE_SINK (sink);
+  GstBaseSinkClass *parent =
+      GST_BASE_SINK_CLASS (gst_gemini_live_sink_parent_class);
+
+  /* No times: GstBaseSink renders the buffer without waiting. */
+  if (g_atomic_int_get (&self->upstream_live))
+    return;
+  if (parent->get_times != NULL) {
+    parent->get_times (sink, buffer, start, end);
+  } else if (GST_BUFFER_PTS_IS_VALID (buffer)) {
+    *start = GST_BUFFER_PTS (buffer);
+    if (GST_BUFFER_DURATION_IS_VALID (buffer))
+      *end = *start + GST_BUFFER_DURATION (buffer);
+  }
+}
+
 static gboolean
 gst_gemini_live_sink_set_caps (GstBaseSink * sink, GstCaps * caps)
 {
@@ -774,5 +821,8 @@ gst_gemini_live_sink_class_init (GstGeminiLiveSinkClass * klass)
   base_sink_class->stop = GST_DEBUG_FUNCPTR (gst_gemini_live_sink_stop);
   base_sink_class->set_caps = GST_DEBUG_FUNCPTR (gst_gemini_live_sink_set_caps);
   base_sink_class->render = GST_DEBUG_FUNCPTR (gst_gemini_live_sink_render);
+  base_sink_class->get_times =
+      GST_DEBUG_FUNCPTR (gst_gemini_live_sink_get_times);
+  element_class->query = GST_DEBUG_FUNCPTR (gst_gemini_live_sink_element_query);
   base_sink_class->event = GST_DEBUG_FUNCPTR (gst_gemini_live_sink_event);
 }

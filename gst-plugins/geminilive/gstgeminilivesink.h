@@ -39,6 +39,7 @@ struct _GstGeminiLiveSink
   gboolean stream_paused;       /* audioStreamEnd sent, no audio since */
   gboolean heard_speech;        /* speech since the last turn end mark */
   GstClockTime next_expected;   /* end of the last buffer, for gaps */
+  gint upstream_live;           /* atomic: from the last LATENCY query */
 
   /* video pad, its streaming thread */
   GstPad *video_pad;
