@@ -392,6 +392,13 @@ sleep_until (gint64 t_us)
   while (clock_nanosleep (CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) != 0);
 }
 
+/* The ticker's period.  The latency run makes it 20.1 ms: the microphone's
+ * frames then slide against geminilivesrc's 20 ms periods (by 5 ms a turn),
+ * so that the ends of the turns fall at every phase of the speaker's
+ * period, as a user's do.  With both on one 20 ms grid every turn would
+ * wait the same part of a period. */
+static gint64 tick_us = FRAME_US;
+
 static gpointer
 ticker (gpointer data)
 {
@@ -399,7 +406,7 @@ ticker (gpointer data)
   guint64 k;
 
   for (k = 0; !g_atomic_int_get (&stop_ticker); k++) {
-    gint64 due = t0_us + (gint64) k *FRAME_US, late;
+    gint64 due = t0_us + (gint64) k *tick_us, late;
     gint i;
 
     sleep_until (due);
@@ -717,6 +724,7 @@ run_latency (void)
   start_sessions ();
 
   t0_us = next_tick ();
+  tick_us = FRAME_US + 100;
   thread = g_thread_new ("ticker", ticker, tick_latency);
   {
     gint64 deadline = now_us () + (gint64) n_turns * 3 * G_USEC_PER_SEC + 30 *
