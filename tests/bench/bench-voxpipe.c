@@ -110,6 +110,7 @@ static const gchar *mode;
 static gint n_sessions = 1;
 static gdouble seconds = 10, warmup_s = 3, window_s = 10;
 static gint n_turns = 100;
+static gint period_ms = 0;      /* geminilivesrc period-ms; 0: its default */
 static gchar *url_opt, *scenario_file;
 static gint16 zeros[FRAME_SAMPLES];
 static gint16 tone[FRAME_SAMPLES];
@@ -312,6 +313,8 @@ session_new (guint index, Role role, const gchar * url, gboolean scale)
       "bench", "input-transcription", FALSE, "output-transcription", FALSE,
       "session-resumption", FALSE, "context-compression", FALSE, NULL);
   g_object_set (s->src, "session", name, NULL);
+  if (period_ms > 0)
+    g_object_set (s->src, "period-ms", (guint) period_ms, NULL);
   g_object_set (fakesink, "sync", TRUE, NULL);
   if (role == ROLE_V2V_MANUAL)
     gst_util_set_object_arg (G_OBJECT (s->sink), "vad", "manual");
@@ -631,6 +634,7 @@ run_overhead (void)
   GArray *lat_out = g_array_new (FALSE, FALSE, sizeof (gint64));
   GString *json = g_string_new ("{");
   guint bad_out = 0, count_mismatch = 0, ready;
+  guint out_period = period_ms > 0 ? 24 * period_ms : OUT_PERIOD;
   GThread *thread;
   gint i;
 
@@ -676,7 +680,7 @@ run_overhead (void)
         bad_out++;
       else
         g_array_append_val (lat_out, d);
-      pos += (r->n + OUT_PERIOD - 1) / OUT_PERIOD;
+      pos += (r->n + out_period - 1) / out_period;
     }
     g_array_unref (a);
     g_array_unref (o);
@@ -943,7 +947,8 @@ run_scale (void)
       "\"send_late_p99_us\":%.0f}\n",
       n_sessions, ready, t0_us, window_start_us, window_end_us, cpu1 - cpu0,
       (w1 - w0) / 1e6, rss_base, rss_end, pct (tick_late, 99),
-      (nongap1 - nongap0) * 0.02, turns, send_late->len, pct (send_late, 50),
+      (nongap1 - nongap0) * (period_ms > 0 ? period_ms : 20) / 1000.0, turns,
+      send_late->len, pct (send_late, 50),
       pct (send_late, 99));
   fflush (stdout);
   /* Tearing down hundreds of pipelines tells nothing: leave. */
@@ -959,6 +964,8 @@ main (int argc, char **argv)
     {"warmup", 0, 0, G_OPTION_ARG_DOUBLE, &warmup_s, "scale warm-up", "S"},
     {"window", 0, 0, G_OPTION_ARG_DOUBLE, &window_s, "scale window", "S"},
     {"turns", 0, 0, G_OPTION_ARG_INT, &n_turns, "latency turns", "N"},
+    {"period-ms", 0, 0, G_OPTION_ARG_INT, &period_ms,
+        "geminilivesrc period (default: the element's)", "MS"},
     {"url", 0, 0, G_OPTION_ARG_STRING, &url_opt, "emulator URL", "URL"},
     {"scenario", 0, 0, G_OPTION_ARG_FILENAME, &scenario_file, "scenario",
         "FILE"},
