@@ -394,14 +394,21 @@ gst_gemini_live_sink_set_caps (GstBaseSink * sink, GstCaps * caps)
 
 /* Time of the last speech sample in @samples, or -1. */
 static gint64
-last_speech_time (const gint16 * samples, gsize n, guint rate)
+last_speech_time (const gint16 * samples, gsize n, guint rate, gboolean live)
 {
   gsize i = n;
 
   while (i > 0) {
     i--;
-    if (ABS ((gint) samples[i]) > SPEECH_LEVEL)
+    if (ABS ((gint) samples[i]) > SPEECH_LEVEL) {
+      /* Paced by the clock, a buffer renders at its first sample's time;
+       * after a live source it renders as it arrives, when its last
+       * sample was captured. */
+      if (live)
+        return g_get_monotonic_time () - (gint64) ((n - 1 - i) *
+            G_USEC_PER_SEC / rate);
       return g_get_monotonic_time () + (gint64) (i * G_USEC_PER_SEC / rate);
+    }
   }
   return -1;
 }
@@ -531,7 +538,8 @@ gst_gemini_live_sink_render (GstBaseSink * sink, GstBuffer * buffer)
   n = map.size / 2;
 
   speech_us = last_speech_time ((const gint16 *) map.data, n,
-      GST_AUDIO_INFO_RATE (&self->info));
+      GST_AUDIO_INFO_RATE (&self->info),
+      g_atomic_int_get (&self->upstream_live));
   if (speech_us > 0)
     gst_gemini_live_shared_mark_turn_end (self->shared, speech_us);
 
