@@ -209,8 +209,7 @@ bus_sync (GstBus * bus, GstMessage * msg, gpointer data)
   if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
     GError *err = NULL;
     gst_message_parse_error (msg, &err, NULL);
-    fprintf (stderr, "bench-voxpipe: session %u: %s\n", s->index,
-        err->message);
+    fprintf (stderr, "bench-voxpipe: session %u: %s\n", s->index, err->message);
     g_error_free (err);
   }
   return GST_BUS_DROP;
@@ -389,8 +388,7 @@ typedef void (*TickFunc) (Sess * s, gint64 now);
 static void
 sleep_until (gint64 t_us)
 {
-  struct timespec ts = { t_us / G_USEC_PER_SEC, (t_us % G_USEC_PER_SEC) *
-        1000
+  struct timespec ts = { t_us / G_USEC_PER_SEC, (t_us % G_USEC_PER_SEC) * 1000
   };
   while (clock_nanosleep (CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) != 0);
 }
@@ -409,7 +407,7 @@ ticker (gpointer data)
   guint64 k;
 
   for (k = 0; !g_atomic_int_get (&stop_ticker); k++) {
-    gint64 due = t0_us + (gint64) k *tick_us, late;
+    gint64 due = t0_us + (gint64) k * tick_us, late;
     gint i;
 
     sleep_until (due);
@@ -436,7 +434,7 @@ ticker_staggered (gpointer data)
     gint i;
 
     for (i = 0; i < n_sessions; i++) {
-      gint64 due = t0_us + (gint64) k *FRAME_US + i * FRAME_US / n_sessions;
+      gint64 due = t0_us + (gint64) k * FRAME_US + i * FRAME_US / n_sessions;
       sleep_until (due);
       func (sessions[i], due);
     }
@@ -948,8 +946,7 @@ run_scale (void)
       n_sessions, ready, t0_us, window_start_us, window_end_us, cpu1 - cpu0,
       (w1 - w0) / 1e6, rss_base, rss_end, pct (tick_late, 99),
       (nongap1 - nongap0) * (period_ms > 0 ? period_ms : 20) / 1000.0, turns,
-      send_late->len, pct (send_late, 50),
-      pct (send_late, 99));
+      send_late->len, pct (send_late, 50), pct (send_late, 99));
   fflush (stdout);
   /* Tearing down hundreds of pipelines tells nothing: leave. */
   _exit (0);
