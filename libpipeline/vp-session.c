@@ -1082,11 +1082,15 @@ static void
 enqueue_item (VpLiveSession * self, Outgoing * item)
 {
   guint64 audio_us = item->audio_us;
-  gboolean warn = FALSE, closed;
+  gboolean warn = FALSE, closed, schedule = FALSE;
 
+  /* One lock per message on the per-frame path: queue it and decide the
+   * flush together. */
   g_mutex_lock (&self->lock);
   closed = self->state == VP_SESSION_STATE_CLOSED || self->close_requested;
   if (!closed) {
+    schedule = !self->flush_scheduled;
+    self->flush_scheduled = TRUE;
     g_queue_push_tail (&self->outgoing, g_steal_pointer (&item));
     self->pending_audio_us += audio_us;
     while (self->pending_audio_us > MAX_PENDING_AUDIO_MS * 1000ull) {
@@ -1116,7 +1120,9 @@ enqueue_item (VpLiveSession * self, Outgoing * item)
   if (warn)
     vp_net_thread_invoke (self->net, warn_dropped_audio, g_object_ref (self),
         g_object_unref);
-  schedule_flush (self);
+  if (schedule)
+    vp_net_thread_invoke (self->net, flush_outgoing, g_object_ref (self),
+        g_object_unref);
 }
 
 static void
