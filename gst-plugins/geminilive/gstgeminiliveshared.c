@@ -202,6 +202,13 @@ on_reconnected (VpLiveSession * session, gboolean resumed,
     emit_session (shared, session, "resumed");
 }
 
+void
+gst_gemini_live_shared_wake_player (GstGeminiLiveShared * shared)
+{
+  if (shared->idle_wait != NULL)
+    gst_clock_id_unschedule (shared->idle_wait);
+}
+
 static void
 on_audio (VpLiveSession * session, GBytes * pcm, guint rate,
     GstGeminiLiveShared * shared)
@@ -226,6 +233,7 @@ on_audio (VpLiveSession * session, GBytes * pcm, guint rate,
   }
   gst_adapter_push (shared->playout, gst_buffer_new_wrapped_bytes (pcm));
   shared->samples_in += g_bytes_get_size (pcm) / 2;
+  gst_gemini_live_shared_wake_player (shared);
   g_mutex_unlock (&shared->lock);
 }
 

@@ -37,6 +37,8 @@ struct _GstGeminiLiveShared
   GQueue texts;                 /* GstGeminiLiveText waiting for their audio */
   guint epoch;                  /* bumped by each barge-in: audio the src
                                  * took before it must not leave */
+  GstClockID idle_wait;         /* the src's clock wait while it has no
+                                 * model audio: news unschedules it */
 
   gint64 turn_began_us;         /* when the user's turn ended (monotonic) */
   gboolean turn_has_audio;      /* the model's turn has sent audio */
@@ -91,6 +93,10 @@ void gst_gemini_live_shared_mark_turn_end (GstGeminiLiveShared * shared,
  * @began_us from the turn's GstGeminiLiveTurnStart. */
 void gst_gemini_live_shared_report_first_sample (GstGeminiLiveShared *
     shared, gint64 began_us, gint64 when_us);
+
+/* Called with the lock held when model audio arrives or the stream may
+ * end: an idle src stops waiting for the end of its silence. */
+void gst_gemini_live_shared_wake_player (GstGeminiLiveShared * shared);
 
 /* Posts geminilive/@name with @structure's fields and emits the matching
  * signal is the caller's job; this only posts. */

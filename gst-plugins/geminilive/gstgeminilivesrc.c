@@ -9,12 +9,16 @@
  * @see_also: geminilivesink, geminilive
  *
  * Plays what the model of a Gemini Live session says: a live source of
- * 24 kHz mono S16LE audio in fixed periods, timed by the pipeline clock.
- * When the model is quiet it outputs silence flagged GAP, so that echo
+ * 24 kHz mono S16LE audio, timed by the pipeline clock, with a latency of
+ * one period (#GstGeminiLiveSrc:period-ms).  When the model is quiet it
+ * outputs silence flagged GAP, a period at a time, so that echo
  * cancellers, mixers and encoders downstream see a steady stream.  Model
- * audio that arrives faster than real time is queued, never dropped; when
- * the user barges in, the queued audio of the interrupted turn is dropped
- * at once, without flushing the pipeline.
+ * audio that arrives while it is quiet leaves at once, not at the next
+ * period boundary; audio that arrives faster than real time is queued,
+ * never dropped, and leaves a period at a time as the clock reaches it.
+ * When the user barges in, the queued audio of the interrupted turn is
+ * dropped at once, without flushing the pipeline: at most one period of it
+ * is downstream.
  *
  * The `text` pad carries the model's output transcription as UTF-8 text
  * buffers, timestamped with the audio they describe (for subtitles).  It
@@ -94,6 +98,9 @@ gst_gemini_live_src_start (GstBaseSrc * src)
 
   self->shared = gst_gemini_live_shared_acquire (name);
   self->n_samples = 0;
+  self->start_time = GST_CLOCK_TIME_NONE;
+  self->idle = TRUE;
+  self->flushing = FALSE;
   self->first_sample_offset = G_MAXUINT64;
   GST_INFO_OBJECT (self, "playing session \"%s\"", name);
   return TRUE;
@@ -118,15 +125,6 @@ period_samples (GstGeminiLiveSrc * self)
   ms = self->period_ms;
   GST_OBJECT_UNLOCK (self);
   return RATE * ms / 1000;
-}
-
-static void
-gst_gemini_live_src_get_times (GstBaseSrc * src, GstBuffer * buffer,
-    GstClockTime * start, GstClockTime * end)
-{
-  /* Pseudo-live: wait on the clock for each period, like interaudiosrc. */
-  *start = GST_BUFFER_PTS (buffer);
-  *end = *start + GST_BUFFER_DURATION (buffer);
 }
 
 static gboolean
@@ -194,110 +192,218 @@ text_pad_remove (GstGeminiLiveSrc * self)
   gst_object_unref (pad);
 }
 
-/* Takes one period of model audio (or less), and the transcription due
- * within it, under the shared lock. */
-static GstFlowReturn
-gst_gemini_live_src_create (GstPushSrc * src, GstBuffer ** out)
+/* Takes up to @period samples of model audio, and the transcription due
+ * within them; with the shared lock held. */
+static GstBuffer *
+take_audio (GstGeminiLiveSrc * self, guint period)
 {
-  GstGeminiLiveSrc *self = GST_GEMINI_LIVE_SRC (src);
   GstGeminiLiveShared *shared = self->shared;
-  guint period = period_samples (self);
-  GstBuffer *audio = NULL, *buffer;
+  gsize available = gst_adapter_available (shared->playout) / 2;
+  guint64 taken = MIN (available, period);
+  guint64 consumed_before = shared->samples_in - available;
+  GstBuffer *audio = gst_adapter_take_buffer (shared->playout, taken * 2);
   GList *texts = NULL;
-  guint64 consumed_before, taken = 0, text_end;
-  gboolean eos = FALSE, first = FALSE;
-  gint64 began_us = 0;
-  guint num_turns;
-  GstClockTime pts, next;
-  gsize available;
+  gboolean first = FALSE;
 
-  if (G_UNLIKELY (self->text_pad == NULL))
-    text_pad_add (self);
-  /* Texts of a buffer that never left (flushing). */
-  g_list_free_full (g_steal_pointer (&self->texts), (GDestroyNotify) text_free);
-
-  GST_OBJECT_LOCK (self);
-  num_turns = self->num_turns;
-  GST_OBJECT_UNLOCK (self);
-
-  g_mutex_lock (&shared->lock);
-  available = gst_adapter_available (shared->playout) / 2;
-  consumed_before = shared->samples_in - available;
-  if (available == 0 && (shared->conversation_over
-          || (num_turns > 0 && shared->turns_complete >= num_turns))) {
-    eos = TRUE;
-  } else if (available > 0) {
-    taken = MIN (available, period);
-    audio = gst_adapter_take_buffer (shared->playout, taken * 2);
-  }
-  self->audio_pending = audio != NULL;
+  self->audio_pending = TRUE;
   self->audio_epoch = shared->epoch;
   while (!g_queue_is_empty (&shared->turn_starts)) {
     GstGeminiLiveTurnStart *start = g_queue_peek_head (&shared->turn_starts);
     if (start->position >= consumed_before + taken)
       break;
     if (!first)
-      began_us = start->began_us;
+      self->first_began_us = start->began_us;
     first = TRUE;
     g_free (g_queue_pop_head (&shared->turn_starts));
   }
+  if (first)
+    self->first_sample_offset = self->n_samples;
   while (!g_queue_is_empty (&shared->texts)) {
     GstGeminiLiveText *text = g_queue_peek_head (&shared->texts);
     if (text->position >= consumed_before + taken)
       break;
     texts = g_list_append (texts, g_queue_pop_head (&shared->texts));
   }
-  text_end = g_queue_is_empty (&shared->texts) ? shared->samples_in :
-      ((GstGeminiLiveText *) g_queue_peek_head (&shared->texts))->position;
-  g_mutex_unlock (&shared->lock);
-
-  if (eos) {
-    GST_INFO_OBJECT (self, "conversation over: EOS");
-    g_list_free_full (texts, (GDestroyNotify) text_free);
-    gst_pad_push_event (self->text_pad, gst_event_new_eos ());
-    return GST_FLOW_EOS;
-  }
-
-  if (taken == period) {
-    buffer = audio;
-  } else {
-    buffer = gst_buffer_new_allocate (NULL, period * 2, NULL);
-    if (audio != NULL) {
-      GstMapInfo map;
-      gst_buffer_map (buffer, &map, GST_MAP_WRITE);
-      gst_buffer_extract (audio, 0, map.data, taken * 2);
-      memset (map.data + taken * 2, 0, (period - taken) * 2);
-      gst_buffer_unmap (buffer, &map);
-      gst_buffer_unref (audio);
-    } else {
-      gst_buffer_memset (buffer, 0, 0, period * 2);
-      GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_GAP);
-    }
-  }
-
-  /* Timestamps from a sample counter: no rounding drift. */
-  pts = gst_util_uint64_scale (self->n_samples, GST_SECOND, RATE);
-  next = gst_util_uint64_scale (self->n_samples + period, GST_SECOND, RATE);
-  GST_BUFFER_PTS (buffer) = pts;
-  GST_BUFFER_DURATION (buffer) = next - pts;
-  GST_BUFFER_OFFSET (buffer) = self->n_samples;
-  GST_BUFFER_OFFSET_END (buffer) = self->n_samples + period;
-  if (self->n_samples == 0)
-    GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DISCONT);
-  self->n_samples += period;
-
-  if (first) {
-    self->first_sample_offset = GST_BUFFER_OFFSET (buffer);
-    self->first_began_us = began_us;
-  }
 
   /* The texts leave with their audio, in on_buffer_out(). */
   self->texts = texts;
   self->texts_base = consumed_before;
-  self->texts_end = text_end;
+  self->texts_end = g_queue_is_empty (&shared->texts) ? shared->samples_in :
+      ((GstGeminiLiveText *) g_queue_peek_head (&shared->texts))->position;
+  return audio;
+}
+
+static GstBuffer *
+silence_new (guint samples)
+{
+  GstBuffer *buffer = gst_buffer_new_allocate (NULL, samples * 2, NULL);
+
+  gst_buffer_memset (buffer, 0, 0, samples * 2);
+  GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_GAP);
+  return buffer;
+}
+
+/* Running time of sample @index (since the first); rounded up, so that a
+ * wait for it ends once the clock has reached the sample. */
+static GstClockTime
+time_of (GstGeminiLiveSrc * self, guint64 index, gboolean round_up)
+{
+  return self->start_time + (round_up ?
+      gst_util_uint64_scale_ceil (index, GST_SECOND, RATE) :
+      gst_util_uint64_scale (index, GST_SECOND, RATE));
+}
+
+/* Sample index (since the first) the clock is at. */
+static guint64
+position_now (GstGeminiLiveSrc * self, GstClock * clock, GstClockTime base_time)
+{
+  GstClockTime now = gst_clock_get_time (clock);
+
+  if (now < base_time + self->start_time)
+    return 0;
+  return gst_util_uint64_scale (now - base_time - self->start_time, RATE,
+      GST_SECOND);
+}
+
+/* Paced like a capture source with a period of latency: silence leaves
+ * when its period has passed.  Model audio that arrives while the src is
+ * silent leaves at once, timestamped where the silence ended, so it is not
+ * held to a period boundary and still reaches the sink within the latency;
+ * the audio queued behind it leaves as the clock reaches it, a period at a
+ * time, so that a barge-in finds at most one period downstream.  The waits
+ * are our own (no get_times() for GstBaseSrc): model audio ends an idle
+ * wait early. */
+static GstFlowReturn
+gst_gemini_live_src_create (GstPushSrc * src, GstBuffer ** out)
+{
+  GstGeminiLiveSrc *self = GST_GEMINI_LIVE_SRC (src);
+  GstGeminiLiveShared *shared = self->shared;
+  guint period = period_samples (self);
+  GstBuffer *buffer = NULL;
+  GstFlowReturn ret = GST_FLOW_OK;
+  GstClockTime base_time, pts;
+  GstClock *clock;
+  guint64 samples;
+  guint num_turns;
+
+  if (G_UNLIKELY (self->text_pad == NULL))
+    text_pad_add (self);
+  /* Texts of a buffer that never left (flushing). */
+  g_list_free_full (g_steal_pointer (&self->texts), (GDestroyNotify) text_free);
+  self->audio_pending = FALSE;
+
+  GST_OBJECT_LOCK (self);
+  num_turns = self->num_turns;
+  GST_OBJECT_UNLOCK (self);
+
+  clock = gst_element_get_clock (GST_ELEMENT (self));
+  if (clock == NULL)
+    clock = gst_system_clock_obtain ();
+  base_time = gst_element_get_base_time (GST_ELEMENT (self));
+  if (!GST_CLOCK_TIME_IS_VALID (self->start_time)) {
+    GstClockTime now = gst_clock_get_time (clock);
+    self->start_time = now > base_time ? now - base_time : 0;
+  }
+
+  while (buffer == NULL) {
+    guint64 position = position_now (self, clock, base_time);
+    guint64 due = self->n_samples, wake;
+    gboolean wakeable = FALSE;
+    GstClockID id;
+
+    g_mutex_lock (&shared->lock);
+    if (self->flushing) {
+      ret = GST_FLOW_FLUSHING;
+    } else if (gst_adapter_available (shared->playout) > 0) {
+      if (self->idle || position >= due)
+        buffer = take_audio (self, period);
+      wake = due;
+    } else if (shared->conversation_over
+        || (num_turns > 0 && shared->turns_complete >= num_turns)) {
+      ret = GST_FLOW_EOS;
+    } else {
+      if (position >= due + period)
+        buffer = silence_new (period);
+      wake = due + period;
+      wakeable = TRUE;
+    }
+    if (buffer != NULL || ret != GST_FLOW_OK) {
+      g_mutex_unlock (&shared->lock);
+      break;
+    }
+
+    id = gst_clock_new_single_shot_id (clock,
+        base_time + time_of (self, wake, TRUE));
+    self->clock_wait = id;
+    if (wakeable)
+      shared->idle_wait = id;
+    g_mutex_unlock (&shared->lock);
+
+    GST_LOG_OBJECT (self, "waiting for sample %" G_GUINT64_FORMAT "%s", wake,
+        wakeable ? " or model audio" : "");
+    gst_clock_id_wait (id, NULL);
+
+    g_mutex_lock (&shared->lock);
+    self->clock_wait = NULL;
+    if (shared->idle_wait == id)
+      shared->idle_wait = NULL;
+    g_mutex_unlock (&shared->lock);
+    gst_clock_id_unref (id);
+  }
+  gst_object_unref (clock);
+
+  if (ret == GST_FLOW_EOS) {
+    GST_INFO_OBJECT (self, "conversation over: EOS");
+    gst_pad_push_event (self->text_pad, gst_event_new_eos ());
+  }
+  if (ret != GST_FLOW_OK)
+    return ret;
+
+  self->idle = GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_GAP);
+
+  /* Timestamps from a sample counter: no rounding drift. */
+  samples = gst_buffer_get_size (buffer) / 2;
+  pts = time_of (self, self->n_samples, FALSE);
+  GST_BUFFER_PTS (buffer) = pts;
+  GST_BUFFER_DURATION (buffer) =
+      time_of (self, self->n_samples + samples, FALSE) - pts;
+  GST_BUFFER_OFFSET (buffer) = self->n_samples;
+  GST_BUFFER_OFFSET_END (buffer) = self->n_samples + samples;
+  if (self->n_samples == 0)
+    GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DISCONT);
+  self->n_samples += samples;
 
   *out = buffer;
   return GST_FLOW_OK;
+}
+
+/* Ends the wait in create(), for a state change or a flush. */
+static gboolean
+gst_gemini_live_src_unlock (GstBaseSrc * src)
+{
+  GstGeminiLiveSrc *self = GST_GEMINI_LIVE_SRC (src);
+
+  if (self->shared == NULL)
+    return TRUE;
+  g_mutex_lock (&self->shared->lock);
+  self->flushing = TRUE;
+  if (self->clock_wait != NULL)
+    gst_clock_id_unschedule (self->clock_wait);
+  g_mutex_unlock (&self->shared->lock);
+  return TRUE;
+}
+
+static gboolean
+gst_gemini_live_src_unlock_stop (GstBaseSrc * src)
+{
+  GstGeminiLiveSrc *self = GST_GEMINI_LIVE_SRC (src);
+
+  if (self->shared == NULL)
+    return TRUE;
+  g_mutex_lock (&self->shared->lock);
+  self->flushing = FALSE;
+  g_mutex_unlock (&self->shared->lock);
+  return TRUE;
 }
 
 /* Output transcription due within @buffer, timestamped like it: its PTS
@@ -368,8 +474,7 @@ on_buffer_out (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
         (GDestroyNotify) text_free);
   }
 
-  /* By offset: GstBaseSrc shifts a live source's PTS to the running time
-   * of its first buffer. */
+  /* The buffer holding the turn's first sample. */
   if (G_UNLIKELY (self->first_sample_offset != G_MAXUINT64)
       && GST_BUFFER_OFFSET (buffer) == self->first_sample_offset) {
     self->first_sample_offset = G_MAXUINT64;
@@ -506,7 +611,9 @@ gst_gemini_live_src_class_init (GstGeminiLiveSrcClass * klass)
       GST_DEBUG_FUNCPTR (gst_gemini_live_src_change_state);
   base_src_class->start = GST_DEBUG_FUNCPTR (gst_gemini_live_src_start);
   base_src_class->stop = GST_DEBUG_FUNCPTR (gst_gemini_live_src_stop);
-  base_src_class->get_times = GST_DEBUG_FUNCPTR (gst_gemini_live_src_get_times);
+  base_src_class->unlock = GST_DEBUG_FUNCPTR (gst_gemini_live_src_unlock);
+  base_src_class->unlock_stop =
+      GST_DEBUG_FUNCPTR (gst_gemini_live_src_unlock_stop);
   base_src_class->query = GST_DEBUG_FUNCPTR (gst_gemini_live_src_query);
   push_src_class->create = GST_DEBUG_FUNCPTR (gst_gemini_live_src_create);
 }

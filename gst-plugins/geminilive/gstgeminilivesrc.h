@@ -28,8 +28,13 @@ struct _GstGeminiLiveSrc
   /* set in start(), cleared in stop() */
   GstGeminiLiveShared *shared;
 
+  gboolean flushing;            /* unlock() was called; under shared->lock */
+  GstClockID clock_wait;        /* create()'s wait; under shared->lock */
+
   /* streaming thread */
+  GstClockTime start_time;      /* running time of the first sample */
   guint64 n_samples;            /* samples output: the timestamps */
+  gboolean idle;                /* the last buffer out was silence */
   guint64 first_sample_offset;  /* a turn's first sample is in the buffer
                                  * starting at this sample, or -1 */
   gint64 first_began_us;        /* when the user's turn before it ended */

@@ -398,6 +398,29 @@ vpt_wav_rms (const gchar * path, gdouble * seconds)
   return -1;
 }
 
+gboolean
+vpt_src_step (GstHarness * h, GPtrArray * pushed)
+{
+  GstTestClock *clock = gst_harness_get_testclock (h);
+  gint64 end = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+  GstBuffer *buffer;
+  gboolean waiting;
+
+  waiting = gst_test_clock_timed_wait_for_multiple_pending_ids (clock, 1,
+      5000, NULL);
+  if (waiting) {
+    gst_test_clock_crank (clock);
+    /* What the wait released has been pushed once the src waits again. */
+    while (gst_test_clock_peek_id_count (clock) == 0
+        && g_get_monotonic_time () < end)
+      g_usleep (500);
+  }
+  while ((buffer = gst_harness_try_pull (h)) != NULL)
+    g_ptr_array_add (pushed, buffer);
+  gst_object_unref (clock);
+  return waiting;
+}
+
 GstMessage *
 vpt_bus_wait (GstElement * element, GstMessageType types, guint timeout_ms)
 {

@@ -73,6 +73,12 @@ GArray *vpt_nonzero (const gint16 * samples, gsize n);
 /* RMS of a 16-bit PCM wav file, and its duration; -1 if unreadable. */
 gdouble vpt_wav_rms (const gchar * path, gdouble * seconds);
 
+/* geminilivesrc in a harness on its test clock: lets its next clock wait
+ * pass, then takes every buffer it pushed so far into @pushed (model
+ * audio that arrives while it is silent leaves without a wait, so there
+ * may be more than one, or none).  FALSE when it no longer waits. */
+gboolean vpt_src_step (GstHarness * h, GPtrArray * pushed);
+
 /* Waits for a message of @types on @element's bus. */
 GstMessage *vpt_bus_wait (GstElement * element, GstMessageType types,
     guint timeout_ms);
