@@ -5,7 +5,8 @@
 
 /* Voxpipe's side of the benchmarks (docs/performance.md).  Every session is
  * a real pipeline: geminilivesink fed with 20 ms frames of 16 kHz audio,
- * and geminilivesrc ! fakesink sync=true.  One ticker thread makes the
+ * and geminilivesrc ! fakesink sync=true (with a queue before the fakesink
+ * outside the scale run, standing in for a speaker's ring buffer).  One ticker thread makes the
  * 20 ms frames of every session, on an absolute CLOCK_MONOTONIC schedule,
  * like the SDK client's one tick.  Prints one JSON object on stdout.
  *
@@ -321,7 +322,17 @@ session_new (guint index, Role role, const gchar * url, gboolean scale)
     g_object_set (s->sink, "silence-duration-ms", 200, NULL);
 
   gst_bin_add_many (GST_BIN (s->pipeline), s->sink, s->src, fakesink, NULL);
-  gst_element_link (s->src, fakesink);
+  if (scale) {
+    gst_element_link (s->src, fakesink);
+  } else {
+    /* A speaker takes audio ahead of its time into its ring buffer; a
+     * fakesink holds the streaming thread in its clock wait (the pipeline
+     * latency) instead, and model audio would wait for that to end.  The
+     * queue stands in for the ring buffer. */
+    GstElement *queue = gst_element_factory_make ("queue", NULL);
+    gst_bin_add (GST_BIN (s->pipeline), queue);
+    gst_element_link_many (s->src, queue, fakesink, NULL);
+  }
   if (scale) {
     s->appsrc = gst_element_factory_make ("appsrc", NULL);
     g_object_set (s->appsrc, "is-live", TRUE, "format", GST_FORMAT_TIME,
