@@ -284,8 +284,9 @@ gst_gemini_live_install_playback_properties (GObjectClass * klass,
 {
   g_object_class_install_property (klass, first_id,
       g_param_spec_uint ("period-ms", "Period",
-          "Milliseconds of audio per output buffer at most (also the latency)", 5,
-          200, 20, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          "Milliseconds of audio per output buffer at most (also the latency)",
+          5, 200, 20,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (klass, first_id + 1,
       g_param_spec_uint ("num-turns", "Number of turns",
