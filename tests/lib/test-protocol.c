@@ -1357,6 +1357,86 @@ assert_server_error (const gchar * data, gsize length, gint code,
     g_test_fail_printf ("\"%s\" does not say \"%s\"", error->message, fragment);
 }
 
+/* Long strings (the model's audio, long texts) take the parser's fast
+ * path: what comes out must be what json-glib alone gives. */
+static void
+test_server_long_strings (void)
+{
+  g_autoptr (GString) json = g_string_new (NULL);
+  g_autoptr (GString) long_text = g_string_new (NULL);
+  g_autofree gchar *b64 = NULL;
+  guint8 pcm[5760];
+  VpServerMessage *msg;
+  VpFunctionCall *call;
+  guint i;
+
+  for (i = 0; i < sizeof pcm; i++)
+    pcm[i] = (guint8) (i * 7 + i / 256);
+  b64 = g_base64_encode (pcm, sizeof pcm);
+
+  /* Two audio parts, one text part with U+0001 escaped in it (which turns
+   * the fast path off) and without. */
+  for (i = 0; i < 2; i++) {
+    g_string_printf (json, "{\"serverContent\":{\"modelTurn\":{\"parts\":["
+        "{\"inlineData\":{\"mimeType\":\"audio/pcm;rate=24000\","
+        "\"data\":\"%s\"}},{\"text\":\"%s\"},"
+        "{\"inlineData\":{\"mimeType\":\"audio/pcm;rate=24000\","
+        "\"data\":\"%s\"}}]}}}", b64, i == 0 ? "a\\u0001b" : "ab", b64);
+    msg = parse_server_ok (json->str);
+    g_assert_cmpuint (msg->audio->len, ==, 2);
+    g_assert_cmpmem (g_bytes_get_data (g_ptr_array_index (msg->audio, 0),
+            NULL), g_bytes_get_size (g_ptr_array_index (msg->audio, 0)),
+        pcm, sizeof pcm);
+    g_assert_cmpmem (g_bytes_get_data (g_ptr_array_index (msg->audio, 1),
+            NULL), g_bytes_get_size (g_ptr_array_index (msg->audio, 1)),
+        pcm, sizeof pcm);
+    g_assert_cmpstr (msg->text, ==, i == 0 ? "a\001b" : "ab");
+    vp_server_message_free (msg);
+  }
+
+  /* Non-ASCII text, and text with escapes. */
+  for (i = 0; i < 200; i++)
+    g_string_append (long_text, "é€");
+  g_string_printf (json, "{\"serverContent\":{\"outputTranscription\":"
+      "{\"text\":\"%s\"},\"modelTurn\":{\"parts\":[{\"text\":\"%s\\n%s\"}]}}}",
+      long_text->str, long_text->str, long_text->str);
+  msg = parse_server_ok (json->str);
+  g_assert_cmpstr (msg->output_transcription, ==, long_text->str);
+  g_string_insert_c (long_text, 0, '\n');
+  g_string_prepend (long_text, msg->output_transcription);
+  g_assert_cmpstr (msg->text, ==, long_text->str);
+  vp_server_message_free (msg);
+
+  /* Long member names, a repeated member (json-glib keeps the last), long
+   * strings in arrays and nested objects. */
+  g_string_printf (json, "{\"toolCall\":{\"functionCalls\":[{\"id\":\"1\","
+      "\"name\":\"f\",\"args\":{\"%s\":\"%s1\",\"a\":\"%s2\",\"a\":\"%s3\","
+      "\"b\":[\"%s4\",{\"c\":\"%s5\"},\"x\"]}}]}}", b64, b64, b64, b64, b64,
+      b64);
+  msg = parse_server_ok (json->str);
+  call = g_ptr_array_index (msg->function_calls, 0);
+  g_string_printf (json, "{\"%s\":\"%s1\",\"a\":\"%s3\",\"b\":[\"%s4\","
+      "{\"c\":\"%s5\"},\"x\"]}", b64, b64, b64, b64, b64);
+  g_assert_cmpstr (call->args_json, ==, json->str);
+  vp_server_message_free (msg);
+
+  /* Bad bytes inside a long string are still found. */
+  g_string_printf (json, "{\"serverContent\":{\"modelTurn\":{\"parts\":["
+      "{\"text\":\"%s\xff%s\"}]}}}", b64, b64);
+  assert_server_error (json->str, json->len, VP_PROTOCOL_ERROR_MALFORMED,
+      "not valid UTF-8");
+  g_string_printf (json, "{\"serverContent\":{\"modelTurn\":{\"parts\":["
+      "{\"text\":\"%s\t%s\"}]}}}", b64, b64);
+  assert_server_error (json->str, json->len, VP_PROTOCOL_ERROR_MALFORMED,
+      "holds a control character");
+  g_string_printf (json, "{\"serverContent\":{\"modelTurn\":{\"parts\":["
+      "{\"inlineData\":{\"mimeType\":\"audio/pcm;rate=24000\","
+      "\"data\":\"%s\"}}]}}}", b64);
+  g_string_truncate (json, json->len - 10);
+  assert_server_error (json->str, json->len, VP_PROTOCOL_ERROR_MALFORMED,
+      "unterminated");
+}
+
 static void
 test_server_malformed (void)
 {
@@ -2185,6 +2265,7 @@ main (int argc, char **argv)
   g_test_add_func ("/protocol/server/absent-false", test_server_absent_false);
   g_test_add_func ("/protocol/server/packing", test_server_packing);
   g_test_add_func ("/protocol/server/tool-call", test_server_tool_call);
+  g_test_add_func ("/protocol/server/long-strings", test_server_long_strings);
   g_test_add_func ("/protocol/server/unknown-and-wrong-types",
       test_server_unknown_and_wrong_types);
   g_test_add_func ("/protocol/server/errors", test_server_errors);
