@@ -30,6 +30,13 @@
  *     Reports CPU and RSS of this process and the ticker's schedule; the
  *     input-frame lateness comes from the emulator's trace (tests/bench/run
  *     joins them).
+ *
+ *   bench-voxpipe floor --sessions N --warmup S --window S
+ *     The scale run's pipelines with no Voxpipe in them and no network: the
+ *     same appsrc, pushed by the same ticker, into a fakesink (for
+ *     geminilivesink), and a live audiotestsrc of silence in 20 ms buffers
+ *     into fakesink sync=true (for geminilivesrc and its sink).  What two
+ *     live streaming threads per session cost GStreamer alone.
  */
 
 #include <voxpipe.h>
@@ -150,6 +157,9 @@ typedef struct
   GArray *t_in;                 /* gint64: buffer entering the sink */
   GArray *t_out;                /* gint64: non-GAP buffer pushed by the src */
   gint64 last_in;               /* sink probe, last buffer */
+
+  /* floor: frames that reached the fakesink standing for geminilivesink */
+  guint64 floor_frames;
 
   /* latency: the ticker's state machine */
   Phase phase;
@@ -364,6 +374,55 @@ session_new (guint index, Role role, const gchar * url, gboolean scale)
   bus = gst_element_get_bus (s->pipeline);
   gst_bus_set_sync_handler (bus, bus_sync, s, NULL);
   gst_object_unref (bus);
+  return s;
+}
+
+/* floor: frames reaching the sink that stands for geminilivesink, with
+ * their lateness against the ticker's schedule. */
+static GMutex floor_lock;
+static GArray *floor_late;
+
+static GstPadProbeReturn
+floor_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Sess *s = data;
+  gint64 due = t0_us + (gint64) s->floor_frames++ * FRAME_US;
+  gint64 late = now_us () - due;
+
+  if (due >= window_start_us && due < window_end_us) {
+    g_mutex_lock (&floor_lock);
+    g_array_append_val (floor_late, late);
+    g_mutex_unlock (&floor_lock);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+static Sess *
+floor_session_new (guint index)
+{
+  Sess *s = g_new0 (Sess, 1);
+  GError *error = NULL;
+  GstElement *mic_sink;
+  GstPad *pad;
+
+  s->index = index;
+  s->role = ROLE_PLAIN;
+  s->pipeline = gst_parse_launch ("appsrc name=mic is-live=true format=time "
+      "do-timestamp=true caps=audio/x-raw,format=S16LE,layout=interleaved,"
+      "channels=1,rate=16000 ! fakesink name=micsink sync=false async=false "
+      "audiotestsrc is-live=true wave=silence samplesperbuffer=480 "
+      "! audio/x-raw,format=S16LE,channels=1,rate=24000 "
+      "! fakesink sync=true", &error);
+  if (s->pipeline == NULL)
+    g_error ("floor pipeline: %s", error->message);
+  s->appsrc = gst_bin_get_by_name (GST_BIN (s->pipeline), "mic");
+  gst_object_unref (s->appsrc);
+  mic_sink = gst_bin_get_by_name (GST_BIN (s->pipeline), "micsink");
+  pad = gst_element_get_static_pad (mic_sink, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, floor_probe, s, NULL);
+  gst_object_unref (pad);
+  gst_object_unref (mic_sink);
+  s->ready = 1;
   return s;
 }
 
@@ -963,6 +1022,62 @@ run_scale (void)
   _exit (0);
 }
 
+static int
+run_floor (void)
+{
+  GstElement *probe;
+  glong rss_base, rss_end;
+  gdouble cpu0, cpu1;
+  gint64 w0, w1;
+  gint i;
+  GThread *thread;
+
+  /* The baseline, as in the scale run: the elements' plugins loaded. */
+  probe = gst_element_factory_make ("audiotestsrc", NULL);
+  gst_object_unref (probe);
+  probe = gst_element_factory_make ("appsrc", NULL);
+  gst_object_unref (probe);
+  probe = gst_element_factory_make ("fakesink", NULL);
+  gst_object_unref (probe);
+  rss_base = rss_kb ();
+
+  tick_late = g_array_new (FALSE, FALSE, sizeof (gint64));
+  floor_late = g_array_new (FALSE, FALSE, sizeof (gint64));
+  t0_us = G_MAXINT64;
+  window_start_us = window_end_us = G_MAXINT64;
+  sessions = g_new0 (Sess *, n_sessions);
+  for (i = 0; i < n_sessions; i++) {
+    sessions[i] = floor_session_new (i);
+    gst_element_set_state (sessions[i]->pipeline, GST_STATE_PLAYING);
+  }
+
+  t0_us = next_tick ();
+  window_start_us = t0_us + (gint64) (warmup_s * G_USEC_PER_SEC);
+  window_end_us = window_start_us + (gint64) (window_s * G_USEC_PER_SEC);
+  thread = g_thread_new ("ticker", ticker, tick_plain);
+
+  sleep_until (window_start_us);
+  cpu0 = cpu_seconds ();
+  w0 = now_us ();
+  sleep_until (window_end_us);
+  cpu1 = cpu_seconds ();
+  w1 = now_us ();
+  rss_end = rss_kb ();
+  g_atomic_int_set (&stop_ticker, 1);
+  g_thread_join (thread);
+
+  g_mutex_lock (&floor_lock);
+  printf ("{\"mode\":\"floor\",\"sessions\":%d,\"cpu_s\":%.4f,"
+      "\"wall_s\":%.4f,\"rss_base_kb\":%ld,\"rss_kb\":%ld,"
+      "\"tick_late_p99_us\":%.0f,\"late_n\":%u,\"late_p50_us\":%.0f,"
+      "\"late_p99_us\":%.0f}\n", n_sessions, cpu1 - cpu0, (w1 - w0) / 1e6,
+      rss_base, rss_end, pct (tick_late, 99), floor_late->len,
+      pct (floor_late, 50), pct (floor_late, 99));
+  g_mutex_unlock (&floor_lock);
+  fflush (stdout);
+  _exit (0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -979,7 +1094,8 @@ main (int argc, char **argv)
         "FILE"},
     {NULL}
   };
-  GOptionContext *context = g_option_context_new ("overhead|latency|scale");
+  GOptionContext *context =
+      g_option_context_new ("overhead|latency|scale|floor");
   GError *error = NULL;
   gint i;
 
@@ -987,7 +1103,7 @@ main (int argc, char **argv)
   g_option_context_add_group (context, gst_init_get_option_group ());
   if (!g_option_context_parse (context, &argc, &argv, &error) || argc < 2) {
     fprintf (stderr, "bench-voxpipe: %s\n", error ? error->message :
-        "give a mode: overhead, latency or scale");
+        "give a mode: overhead, latency, scale or floor");
     return 2;
   }
   gst_init (NULL, NULL);
@@ -1005,6 +1121,8 @@ main (int argc, char **argv)
     return run_latency ();
   if (g_str_equal (mode, "scale") && url_opt != NULL)
     return run_scale ();
+  if (g_str_equal (mode, "floor"))
+    return run_floor ();
   fprintf (stderr, "bench-voxpipe: unknown mode %s (or scale without --url)\n",
       mode);
   return 2;
