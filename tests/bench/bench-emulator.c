@@ -11,15 +11,19 @@
  *
  *   bench-emulator [--latency-ms N] [--speech-rate X] [--chunk-ms N]
  *                  [--wait-for-playback 0|1] [--scenario FILE]
- *                  [--trace FILE] [--trace-in-only]
+ *                  [--trace FILE] [--trace-in-only] [--cpu-log FILE]
  *
  * Prints "listening on ws://127.0.0.1:PORT", serves until SIGTERM, SIGINT
- * or EOF on stdin, then writes the trace (see bench-trace.h). */
+ * or EOF on stdin, then writes the trace (see bench-trace.h) and the CPU
+ * log: every 100 ms and at the end, "TIME_US CPU_S", the process's user+system time, so
+ * that the driver can tell the emulator's share of the machine over a
+ * client's window. */
 
 #include <voxpipe.h>
 #include <glib-unix.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include "bench-trace.h"
 
@@ -28,6 +32,42 @@ quit_cb (gpointer data)
 {
   g_main_loop_quit (data);
   return G_SOURCE_REMOVE;
+}
+
+typedef struct
+{
+  gint64 time_us;
+  gdouble cpu_s;
+} CpuSample;
+
+static gboolean
+cpu_sample_cb (gpointer data)
+{
+  GArray *samples = data;
+  struct rusage ru;
+  CpuSample sample;
+
+  getrusage (RUSAGE_SELF, &ru);
+  sample.time_us = g_get_monotonic_time ();
+  sample.cpu_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+      ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+  g_array_append_val (samples, sample);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+write_cpu_log (GArray * samples, const gchar * path)
+{
+  FILE *f = fopen (path, "w");
+  guint i;
+
+  if (f == NULL)
+    return FALSE;
+  for (i = 0; i < samples->len; i++) {
+    CpuSample *sample = &g_array_index (samples, CpuSample, i);
+    fprintf (f, "%" G_GINT64_FORMAT " %.4f\n", sample->time_us, sample->cpu_s);
+  }
+  return fclose (f) == 0;
 }
 
 static gboolean
@@ -48,7 +88,7 @@ main (int argc, char **argv)
 {
   gint latency_ms = 0, chunk_ms = 120, wait_for_playback = 1;
   gdouble speech_rate = 1.0;
-  gchar *scenario = NULL, *trace_file = NULL;
+  gchar *scenario = NULL, *trace_file = NULL, *cpu_log = NULL;
   gboolean in_only = FALSE;
   GOptionEntry entries[] = {
     {"latency-ms", 0, 0, G_OPTION_ARG_INT, &latency_ms, "think time", "N"},
@@ -61,11 +101,14 @@ main (int argc, char **argv)
         "FILE"},
     {"trace-in-only", 0, 0, G_OPTION_ARG_NONE, &in_only,
         "trace only received audio", NULL},
+    {"cpu-log", 0, 0, G_OPTION_ARG_FILENAME, &cpu_log,
+        "CPU time every 100 ms", "FILE"},
     {NULL}
   };
   GOptionContext *context = g_option_context_new ("- benchmark emulator");
   GError *error = NULL;
   BenchTrace *trace = bench_trace_new (in_only);
+  GArray *cpu_samples = g_array_new (FALSE, FALSE, sizeof (CpuSample));
   VpEmulator *emulator;
   GMainLoop *loop;
   gchar *url;
@@ -98,13 +141,23 @@ main (int argc, char **argv)
   g_unix_signal_add (SIGTERM, quit_cb, loop);
   g_unix_signal_add (SIGINT, quit_cb, loop);
   g_unix_fd_add (0, G_IO_IN | G_IO_HUP | G_IO_ERR, stdin_cb, loop);
+  if (cpu_log != NULL) {
+    cpu_sample_cb (cpu_samples);
+    g_timeout_add (100, cpu_sample_cb, cpu_samples);
+  }
   g_main_loop_run (loop);
 
+  cpu_sample_cb (cpu_samples);
   vp_emulator_stop (emulator);
   if (trace_file != NULL && !bench_trace_write (trace, trace_file)) {
     fprintf (stderr, "bench-emulator: cannot write %s\n", trace_file);
     return 1;
   }
+  if (cpu_log != NULL && !write_cpu_log (cpu_samples, cpu_log)) {
+    fprintf (stderr, "bench-emulator: cannot write %s\n", cpu_log);
+    return 1;
+  }
+  g_array_unref (cpu_samples);
   g_object_unref (emulator);
   bench_trace_free (trace);
   g_main_loop_unref (loop);
