@@ -923,10 +923,35 @@ cpu_seconds (void)
       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
+/* Starts the ticker on the next period boundary; the window is measured
+ * after the warm-up. */
+static GThread *
+start_window_ticker (void)
+{
+  t0_us = next_tick ();
+  window_start_us = t0_us + (gint64) (warmup_s * G_USEC_PER_SEC);
+  window_end_us = window_start_us + (gint64) (window_s * G_USEC_PER_SEC);
+  return g_thread_new ("ticker", ticker, tick_plain);
+}
+
+/* The RSS baseline: GStreamer and the plugins of the elements loaded (the
+ * source standing for the speaker's side, appsrc, fakesink), no session. */
+static glong
+rss_baseline (const gchar * speaker_src)
+{
+  const gchar *factories[] = { speaker_src, "appsrc", "fakesink" };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (factories); i++) {
+    GstElement *probe = gst_element_factory_make (factories[i], NULL);
+    gst_object_unref (probe);
+  }
+  return rss_kb ();
+}
+
 static int
 run_scale (void)
 {
-  GstElement *probe;
   glong rss_base, rss_end;
   gdouble cpu0, cpu1;
   gint64 w0, w1;
@@ -934,14 +959,7 @@ run_scale (void)
   GArray *send_late = g_array_new (FALSE, FALSE, sizeof (gint64));
   GThread *thread;
 
-  /* The baseline: GStreamer and both plugins loaded, no session. */
-  probe = gst_element_factory_make ("geminilivesrc", NULL);
-  gst_object_unref (probe);
-  probe = gst_element_factory_make ("appsrc", NULL);
-  gst_object_unref (probe);
-  probe = gst_element_factory_make ("fakesink", NULL);
-  gst_object_unref (probe);
-  rss_base = rss_kb ();
+  rss_base = rss_baseline ("geminilivesrc");
 
   tick_late = g_array_new (FALSE, FALSE, sizeof (gint64));
   send_records = g_array_sized_new (FALSE, FALSE, sizeof (SendRecord),
@@ -955,10 +973,7 @@ run_scale (void)
   for (i = 0; i < n_sessions; i++)
     send_text (sessions[i], "go");
 
-  t0_us = next_tick ();
-  window_start_us = t0_us + (gint64) (warmup_s * G_USEC_PER_SEC);
-  window_end_us = window_start_us + (gint64) (window_s * G_USEC_PER_SEC);
-  thread = g_thread_new ("ticker", ticker, tick_plain);
+  thread = start_window_ticker ();
 
   sleep_until (window_start_us);
   cpu0 = cpu_seconds ();
@@ -1025,21 +1040,13 @@ run_scale (void)
 static int
 run_floor (void)
 {
-  GstElement *probe;
   glong rss_base, rss_end;
   gdouble cpu0, cpu1;
   gint64 w0, w1;
   gint i;
   GThread *thread;
 
-  /* The baseline, as in the scale run: the elements' plugins loaded. */
-  probe = gst_element_factory_make ("audiotestsrc", NULL);
-  gst_object_unref (probe);
-  probe = gst_element_factory_make ("appsrc", NULL);
-  gst_object_unref (probe);
-  probe = gst_element_factory_make ("fakesink", NULL);
-  gst_object_unref (probe);
-  rss_base = rss_kb ();
+  rss_base = rss_baseline ("audiotestsrc");
 
   tick_late = g_array_new (FALSE, FALSE, sizeof (gint64));
   floor_late = g_array_new (FALSE, FALSE, sizeof (gint64));
@@ -1051,10 +1058,7 @@ run_floor (void)
     gst_element_set_state (sessions[i]->pipeline, GST_STATE_PLAYING);
   }
 
-  t0_us = next_tick ();
-  window_start_us = t0_us + (gint64) (warmup_s * G_USEC_PER_SEC);
-  window_end_us = window_start_us + (gint64) (window_s * G_USEC_PER_SEC);
-  thread = g_thread_new ("ticker", ticker, tick_plain);
+  thread = start_window_ticker ();
 
   sleep_until (window_start_us);
   cpu0 = cpu_seconds ();
