@@ -139,6 +139,12 @@ gst_gemini_live_bin_init (GstGeminiLiveBin * self)
   g_object_set (self->src, "session", session, NULL);
   gst_gemini_live_sink_set_event_target (self->sink, GST_ELEMENT (self));
   gst_bin_add_many (GST_BIN (self), self->sink, self->src, NULL);
+  /* A live src (NO_PREROLL) beside a sink that prerolls.  Without this,
+   * when the sink prerolls between two of the bin's state changes, GstBin
+   * drops its ASYNC_DONE ("nothing pending") while the parent still holds
+   * the ASYNC_START the bin forwarded: the pipeline never reaches PLAYING,
+   * and the sinks after the src wait in preroll for ever. */
+  g_object_set (self, "async-handling", TRUE, NULL);
 
   pad = gst_element_get_static_pad (self->sink, "sink");
   gst_element_add_pad (GST_ELEMENT (self), gst_ghost_pad_new ("sink", pad));

@@ -249,6 +249,65 @@ GST_START_TEST (test_pipeline_local)
 
 GST_END_TEST;
 
+static void
+count_buffer (GstElement * sink, GstBuffer * buffer, GstPad * pad,
+    gpointer data)
+{
+  g_atomic_int_inc ((gint *) data);
+}
+
+/* The bin's live src makes the pipeline reach PAUSED at once (no
+ * preroll); the inner sink prerolls when its first buffer comes, here while
+ * the pipeline is PAUSED, between the bin's state changes.  The pipeline
+ * must still reach PLAYING, and the bin's voice the sink after it (once
+ * one run in four of test_pipeline_local hung there: GstBin dropped the
+ * inner sink's ASYNC_DONE while the pipeline waited for it). */
+GST_START_TEST (test_late_preroll)
+{
+  GstElement *pipeline, *appsrc, *fakesink;
+  GstStateChangeReturn ret;
+  GstState state;
+  GstBuffer *buffer;
+  GstFlowReturn flow = GST_FLOW_ERROR;
+  gint handed = 0;
+
+  pipeline = gst_parse_launch ("appsrc name=mic format=time "
+      "caps=audio/x-raw,format=S16LE,layout=interleaved,channels=1,"
+      "rate=16000 ! geminilive endpoint=local ! fakesink name=out "
+      "signal-handoffs=true", NULL);
+  fail_unless (pipeline != NULL);
+  appsrc = gst_bin_get_by_name (GST_BIN (pipeline), "mic");
+  fakesink = gst_bin_get_by_name (GST_BIN (pipeline), "out");
+  g_signal_connect (fakesink, "handoff", G_CALLBACK (count_buffer), &handed);
+
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_NO_PREROLL);
+  buffer = gst_buffer_new_allocate (NULL, 640, NULL);
+  gst_buffer_memset (buffer, 0, 0, 640);
+  GST_BUFFER_PTS (buffer) = 0;
+  GST_BUFFER_DURATION (buffer) = 20 * GST_MSECOND;
+  g_signal_emit_by_name (appsrc, "push-buffer", buffer, &flow);
+  gst_buffer_unref (buffer);
+  fail_unless_equals_int (flow, GST_FLOW_OK);
+  g_usleep (300 * 1000);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+
+  ret = gst_element_get_state (pipeline, &state, NULL, 10 * GST_SECOND);
+  fail_unless_equals_int (ret, GST_STATE_CHANGE_SUCCESS);
+  fail_unless_equals_int (state, GST_STATE_PLAYING);
+  /* A steady stream (silence while the model is quiet) reaches the sink. */
+  g_usleep (300 * 1000);
+  fail_unless (g_atomic_int_get (&handed) >= 5, "%d buffers reached the "
+      "sink after the bin", g_atomic_int_get (&handed));
+
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (fakesink);
+  gst_object_unref (appsrc);
+  gst_object_unref (pipeline);
+}
+
+GST_END_TEST;
+
 static Suite *
 geminilive_bin_suite (void)
 {
@@ -260,6 +319,7 @@ geminilive_bin_suite (void)
   tcase_add_test (tc, test_properties_reach_children);
   tcase_add_test (tc, test_harness_turn);
   tcase_add_test (tc, test_pipeline_local);
+  tcase_add_test (tc, test_late_preroll);
   return s;
 }
 
