@@ -140,8 +140,18 @@ typedef struct
   guint max_depth;
   VpJsonScan result;
   guint flags;                  /* every string's, ORed */
-  GArray *lifts;                /* Lift, or NULL not to record them */
+  gboolean record_lifts;
+  GArray *lifts;                /* Lift, created by the first one */
 } Scanner;
+
+static void
+scanner_init (Scanner * s, const gchar * data, gsize length, guint max_depth)
+{
+  memset (s, 0, sizeof *s);
+  s->start = s->p = data;
+  s->end = data + length;
+  s->max_depth = max_depth;
+}
 
 static void
 skip_space (Scanner * s)
@@ -211,9 +221,11 @@ scan_string (Scanner * s, gboolean is_value)
 
   if (after == NULL)
     return fail (s, VP_JSON_SCAN_BAD_STRING);
-  if (s->lifts != NULL && is_value && !(flags & STRING_ESCAPES)
+  if (s->record_lifts && is_value && !(flags & STRING_ESCAPES)
       && after - s->p - 2 >= LIFT_MIN_LENGTH) {
     Lift lift = { s->p + 1 - s->start, after - s->p - 2 };
+    if (s->lifts == NULL)
+      s->lifts = g_array_new (FALSE, FALSE, sizeof (Lift));
     g_array_append_val (s->lifts, lift);
   }
   s->flags |= flags;
@@ -322,11 +334,9 @@ VpJsonScan
 vp_json_scan (const gchar * data, gsize length, guint max_depth,
     gsize * error_offset)
 {
-  Scanner s = { 0, };
+  Scanner s;
 
-  s.start = s.p = data;
-  s.end = data + length;
-  s.max_depth = max_depth;
+  scanner_init (&s, data, length, max_depth);
   return scan_document (&s, error_offset);
 }
 
@@ -432,13 +442,10 @@ vp_json_parse_object (const gchar * data, gsize length, GError ** error)
     return NULL;
   }
 
-  lifts = g_array_new (FALSE, FALSE, sizeof (Lift));
-  memset (&scanner, 0, sizeof scanner);
-  scanner.start = scanner.p = data;
-  scanner.end = data + length;
-  scanner.max_depth = VP_PROTOCOL_MAX_DEPTH;
-  scanner.lifts = lifts;
+  scanner_init (&scanner, data, length, VP_PROTOCOL_MAX_DEPTH);
+  scanner.record_lifts = TRUE;
   result = scan_document (&scanner, &offset);
+  lifts = scanner.lifts;
 
   /* The scanner passes only ASCII outside strings, and no NUL: UTF-8 needs
    * a check only where it saw other bytes, or failed (an encoding error is
@@ -497,9 +504,7 @@ vp_json_parse_object (const gchar * data, gsize length, GError ** error)
    * is 7.7 KB per 120 ms.  Long strings without escapes (checked above:
    * JSON, hence UTF-8) go to json-glib as a marker and are put back after:
    * json-glib still parses the structure. */
-  if (scanner.flags & STRING_U0001)
-    g_array_set_size (lifts, 0);
-  if (lifts->len > 0) {
+  if (lifts != NULL && !(scanner.flags & STRING_U0001)) {
     gsize from = 0;
     guint i;
 

@@ -37,6 +37,11 @@
  *     geminilivesink), and a live audiotestsrc of silence in 20 ms buffers
  *     into fakesink sync=true (for geminilivesrc and its sink).  What two
  *     live streaming threads per session cost GStreamer alone.
+ *
+ *   bench-voxpipe parse --seconds S
+ *     vp_server_message_parse() of the model audio message the scale run's
+ *     emulator sends (120 ms of 24 kHz audio, vp_server_build_audio()), in a
+ *     loop: the codec's share of every model audio message.
  */
 
 #include <voxpipe.h>
@@ -1050,8 +1055,6 @@ run_floor (void)
 
   tick_late = g_array_new (FALSE, FALSE, sizeof (gint64));
   floor_late = g_array_new (FALSE, FALSE, sizeof (gint64));
-  t0_us = G_MAXINT64;
-  window_start_us = window_end_us = G_MAXINT64;
   sessions = g_new0 (Sess *, n_sessions);
   for (i = 0; i < n_sessions; i++) {
     sessions[i] = floor_session_new (i);
@@ -1082,6 +1085,36 @@ run_floor (void)
   _exit (0);
 }
 
+static int
+run_parse (void)
+{
+  guint8 pcm[120 * 24 * 2];     /* 120 ms of 24 kHz S16LE */
+  g_autofree gchar *json = NULL;
+  gsize length, i;
+  guint64 messages = 0;
+  gint64 start, end;
+
+  for (i = 0; i < sizeof pcm; i++)
+    pcm[i] = (guint8) (i * 7 + i / 256);
+  json = vp_server_build_audio (pcm, sizeof pcm, 24000, NULL);
+  length = strlen (json);
+
+  start = now_us ();
+  end = start + (gint64) (seconds * G_USEC_PER_SEC);
+  do {
+    VpServerMessage *msg = vp_server_message_parse (json, length, NULL);
+
+    g_assert (msg != NULL && msg->audio->len == 1);
+    vp_server_message_free (msg);
+    messages++;
+  } while (now_us () < end);
+
+  printf ("{\"mode\":\"parse\",\"bytes\":%" G_GSIZE_FORMAT ",\"messages\":%"
+      G_GUINT64_FORMAT ",\"us_per_message\":%.2f}\n", length, messages,
+      (gdouble) (now_us () - start) / messages);
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1099,7 +1132,7 @@ main (int argc, char **argv)
     {NULL}
   };
   GOptionContext *context =
-      g_option_context_new ("overhead|latency|scale|floor");
+      g_option_context_new ("overhead|latency|scale|floor|parse");
   GError *error = NULL;
   gint i;
 
@@ -1107,7 +1140,7 @@ main (int argc, char **argv)
   g_option_context_add_group (context, gst_init_get_option_group ());
   if (!g_option_context_parse (context, &argc, &argv, &error) || argc < 2) {
     fprintf (stderr, "bench-voxpipe: %s\n", error ? error->message :
-        "give a mode: overhead, latency, scale or floor");
+        "give a mode: overhead, latency, scale, floor or parse");
     return 2;
   }
   gst_init (NULL, NULL);
@@ -1127,6 +1160,8 @@ main (int argc, char **argv)
     return run_scale ();
   if (g_str_equal (mode, "floor"))
     return run_floor ();
+  if (g_str_equal (mode, "parse"))
+    return run_parse ();
   fprintf (stderr, "bench-voxpipe: unknown mode %s (or scale without --url)\n",
       mode);
   return 2;
