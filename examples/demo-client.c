@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <voxpipe.h>
+#include <voxpipe-emulator.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -279,6 +280,7 @@ main (int argc, char **argv)
   g_autoptr (VpUsage) usage = NULL;
   g_autoptr (GBytes) reply = NULL;
   Demo demo = { 0, };
+  VpEmulator *emulator = NULL;
   GOptionEntry entries[] = {
     {"endpoint", 'e', 0, G_OPTION_ARG_STRING, &endpoint,
           "Live API endpoint: \"local\" (built-in emulator, default) or wss://…",
@@ -315,9 +317,22 @@ main (int argc, char **argv)
   setup->context_compression = TRUE;
   setup->tools = receptionist_tools ();
 
+  /* The client never starts an emulator itself: offline, the application
+   * starts one (here in-process) and gives the session its ws:// URL. */
+  if (g_str_equal (endpoint, "local")) {
+    emulator = vp_emulator_new ();
+    g_object_set (emulator, "scenario-file", scenario, NULL);
+    if (!vp_emulator_start (emulator, &error)) {
+      g_printerr ("Could not start the emulator: %s\n", error->message);
+      return 1;
+    }
+    g_free (endpoint);
+    endpoint = vp_emulator_get_url (emulator);
+  }
+
   demo.session = vp_live_session_new ();
   vp_live_session_set_setup (demo.session, setup);
-  g_object_set (demo.session, "endpoint", endpoint, "scenario", scenario, NULL);
+  g_object_set (demo.session, "endpoint", endpoint, NULL);
   g_signal_connect (demo.session, "setup-complete",
       G_CALLBACK (on_setup_complete), &demo);
   g_signal_connect (demo.session, "input-transcription",
@@ -334,7 +349,7 @@ main (int argc, char **argv)
   g_signal_connect (demo.session, "closed", G_CALLBACK (on_closed), &demo);
 
   g_print ("Voxpipe demo: calling the Bella Vista receptionist on %s\n",
-      g_str_equal (endpoint, "local") ? "the built-in emulator" : endpoint);
+      emulator != NULL ? "the built-in emulator" : endpoint);
   vp_live_session_connect (demo.session);
   g_main_loop_run (demo.loop);
 
@@ -368,6 +383,10 @@ main (int argc, char **argv)
   }
 
   g_object_unref (demo.session);
+  if (emulator != NULL) {
+    vp_emulator_stop (emulator);
+    g_object_unref (emulator);
+  }
   g_clear_pointer (&demo.line_pcm, g_bytes_unref);
   g_string_free (demo.output_text, TRUE);
   g_array_unref (demo.latencies_ms);

@@ -23,6 +23,7 @@
 #include <gst/app/gstappsrc.h>
 #include <sqlite3.h>
 #include <voxpipe.h>
+#include <voxpipe-emulator.h>
 
 #include <stdio.h>
 #include <string.h>

@@ -10,7 +10,7 @@ signals (GObject Introspection), and the model says the result.
 
     tasks.py [--db tasks.db] [--endpoint local|wss://...] [--output tasks.wav]
 
-The user's lines are espeak-ng speech from libvoxpipe (Voxpipe.speech_synthesize)
+The user's lines are espeak-ng speech from libvoxpipe-emulator (VoxpipeEmulator.speech_synthesize)
 pushed into an appsrc, one after each of the model's turns, so the example
 runs without a microphone.
 """
@@ -25,7 +25,8 @@ import gi
 
 gi.require_version("Gst", "1.0")
 gi.require_version("Voxpipe", "1.0")
-from gi.repository import GLib, Gst, Voxpipe  # noqa: E402
+gi.require_version("VoxpipeEmulator", "1.0")
+from gi.repository import GLib, Gst, Voxpipe, VoxpipeEmulator  # noqa: E402
 
 RATE = 16000
 USER_LINES = [
@@ -142,7 +143,7 @@ class Call:
         text = USER_LINES[self.line]
         self.line += 1
         print("user: %s" % text)
-        speech = Voxpipe.speech_synthesize(text, "en-us", RATE)
+        speech = VoxpipeEmulator.speech_synthesize(text, "en-us", RATE)
         pcm = speech.get_data() + bytes(RATE * 2)  # and a second of silence
         self.user.emit("push-buffer", Gst.Buffer.new_wrapped(pcm))
         return False

@@ -35,6 +35,8 @@
 #include "gstgeminilivesink.h"
 #include "gstgeminiliveelements.h"
 
+#include <voxpipe-emulator.h>
+
 #include <string.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_gemini_live_sink_debug);
@@ -234,6 +236,45 @@ lookup_shared (GstElement * element)
   return gst_gemini_live_sink_ref_shared (element);
 }
 
+/* endpoint=local: the client never starts the emulator, so the element
+ * does, and hands the session its URL.  The emulator stops once the
+ * session has closed its connection to it. */
+static void
+stop_emulator (VpLiveSession * session, gint code, const gchar * reason,
+    VpEmulator * emulator)
+{
+  vp_emulator_stop (emulator);
+}
+
+static void
+unref_emulator (gpointer emulator, GClosure * closure)
+{
+  g_object_unref (emulator);
+}
+
+static gboolean
+start_emulator (GstGeminiLiveSink * self, VpLiveSession * session,
+    const gchar * scenario)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *url = NULL;
+  VpEmulator *emulator = vp_emulator_new ();
+
+  if (scenario != NULL)
+    g_object_set (emulator, "scenario-file", scenario, NULL);
+  if (!vp_emulator_start (emulator, &error)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Could not start the built-in emulator: %s", error->message), (NULL));
+    g_object_unref (emulator);
+    return FALSE;
+  }
+  url = vp_emulator_get_url (emulator);
+  g_object_set (session, "endpoint", url, NULL);
+  g_signal_connect_data (session, "closed", G_CALLBACK (stop_emulator),
+      emulator, unref_emulator, 0);
+  return TRUE;
+}
+
 /* start/stop: attach to the shared session; never wait for the network. */
 
 static gboolean
@@ -286,10 +327,17 @@ gst_gemini_live_sink_start (GstBaseSink * sink)
   vp_live_session_set_setup (session, setup);
   /* Declared handlers answer their calls inside the session. */
   vp_live_session_set_tools (session, tools);
-  g_object_set (session, "endpoint", config.endpoint, "scenario",
-      config.scenario, "reconnect", config.reconnect, NULL);
+  g_object_set (session, "endpoint", config.endpoint, "reconnect",
+      config.reconnect, NULL);
   if (config.api_key != NULL)
     g_object_set (session, "api-key", config.api_key, NULL);
+  if (g_strcmp0 (config.endpoint, "local") == 0
+      && !start_emulator (self, session, config.scenario)) {
+    g_object_unref (session);
+    gst_gemini_live_shared_release (shared);
+    gst_gemini_live_config_clear (&config);
+    return FALSE;
+  }
   gst_gemini_live_config_clear (&config);
 
   gst_gemini_live_shared_open (shared, GST_ELEMENT (self), target, session);

@@ -20,6 +20,7 @@
  * client's window. */
 
 #include <voxpipe.h>
+#include <voxpipe-emulator.h>
 #include <glib-unix.h>
 #include <stdio.h>
 #include <stdlib.h>

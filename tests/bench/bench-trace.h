@@ -17,6 +17,7 @@
 #pragma once
 
 #include <voxpipe.h>
+#include <voxpipe-emulator.h>
 
 typedef struct
 {

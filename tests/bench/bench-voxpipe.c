@@ -45,6 +45,7 @@
  */
 
 #include <voxpipe.h>
+#include <voxpipe-emulator.h>
 #include <gst/gst.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/audio/audio.h>

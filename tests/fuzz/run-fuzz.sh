@@ -49,13 +49,12 @@ fi
 artifacts="$build/fuzz-artifacts"
 mkdir -p "$artifacts"
 
-codec="$src/libpipeline/vp-json.c $src/libpipeline/vp-protocol-config.c
-  $src/libpipeline/vp-protocol-build.c $src/libpipeline/vp-protocol-parse.c
-  $src/libpipeline/vp-protocol-server.c $src/libpipeline/vp-error.c"
+# The whole codec room: it is pure code and needs only GLib and json-glib.
+codec=$(echo "$src"/libpipeline/codec/*.c)
 # shellcheck disable=SC2046
 flags="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
   -fno-sanitize-recover=undefined -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-  -DG_LOG_DOMAIN=\"voxpipe\" -I$build -I$src/libpipeline
+  -DG_LOG_DOMAIN=\"voxpipe\" -I$build -I$src/libpipeline/codec
   $(pkg-config --cflags glib-2.0 json-glib-1.0)"
 libs=$(pkg-config --libs glib-2.0 json-glib-1.0)
 

@@ -13,6 +13,7 @@
 
 #include <gst/gst.h>
 #include <voxpipe.h>
+#include <voxpipe-emulator.h>
 
 #include <string.h>
 

@@ -113,6 +113,8 @@ typedef struct {
 } VpSetupConfig;
 
 /* Returns a config with every field unset (numbers at their "unset" value). */
+#define VP_TYPE_SETUP_CONFIG (vp_setup_config_get_type ())
+GType vp_setup_config_get_type (void);
 VpSetupConfig *vp_setup_config_new (void);
 VpSetupConfig *vp_setup_config_copy (const VpSetupConfig * config);
 void vp_setup_config_free (VpSetupConfig * config);

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <voxpipe.h>
+#include <voxpipe-emulator.h>
 
 #include <math.h>
 #include <string.h>

@@ -3,7 +3,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-/* The umbrella header of libvoxpipe-1.0. */
+/* The umbrella header of libvoxpipe-1.0: the codec and the session
+ * client.  The emulator has its own, <voxpipe-emulator.h>. */
 
 #pragma once
 
@@ -11,7 +12,6 @@
 #include "vp-protocol.h"
 #include "vp-usage.h"
 #include "vp-session.h"
-#include "vp-emulator.h"
-#include "vp-speech.h"
 #include "vp-tools.h"
+#include "vp-codec-enum-types.h"
 #include "vp-enum-types.h"

@@ -15,6 +15,7 @@
 
 #include <gst/gst.h>
 #include <voxpipe.h>
+#include <voxpipe-emulator.h>
 
 #include <string.h>
 

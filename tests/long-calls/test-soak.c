@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include <voxpipe.h>
+#include <voxpipe-emulator.h>
 
 #include <glib/gstdio.h>
 #include <signal.h>

@@ -29,8 +29,6 @@ typedef enum {
 } VpSessionState;
 
 
-#define VP_TYPE_SETUP_CONFIG (vp_setup_config_get_type ())
-GType vp_setup_config_get_type (void);
 
 #define VP_DEFAULT_MODEL "gemini-3.1-flash-live-preview"
 #define VP_DEFAULT_ENDPOINT "wss://generativelanguage.googleapis.com"

@@ -14,6 +14,7 @@
 #include <gst/check/gstharness.h>
 #include <json-glib/json-glib.h>
 #include <voxpipe.h>
+#include <voxpipe-emulator.h>
 
 G_BEGIN_DECLS
 

@@ -22,7 +22,6 @@
 
 #include "vp-session.h"
 #include "vp-error.h"
-#include "vp-emulator.h"
 #include "vp-enum-types.h"
 #include "vp-net-thread.h"
 #include "vp-tool-runner.h"
@@ -61,7 +60,6 @@ struct _VpLiveSession
   gchar *endpoint;
   gchar *api_key;
   gchar *api_version;
-  gchar *scenario;
   guint connect_timeout_ms;
   guint response_timeout_ms;
   gboolean reconnect;
@@ -83,7 +81,6 @@ struct _VpLiveSession
 
   /* network thread [N] */
   VpNetThread *net;
-  VpEmulator *emulator;
   SoupWebsocketConnection *ws;
   GError *ws_error;             /* what libsoup reported before closing */
   GCancellable *cancellable;
@@ -156,7 +153,6 @@ enum
   PROP_ENDPOINT,
   PROP_API_KEY,
   PROP_API_VERSION,
-  PROP_SCENARIO,
   PROP_MODEL,
   PROP_VOICE,
   PROP_SYSTEM_INSTRUCTION,
@@ -199,8 +195,6 @@ enum
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-G_DEFINE_BOXED_TYPE (VpSetupConfig, vp_setup_config, vp_setup_config_copy,
-    vp_setup_config_free);
 G_DEFINE_FINAL_TYPE (VpLiveSession, vp_live_session, G_TYPE_OBJECT);
 
 static void schedule_flush (VpLiveSession * self);
@@ -399,10 +393,6 @@ finish_closed (VpLiveSession * self, gushort code, const gchar * reason)
 
   self->holds_connection_ref = FALSE;
   teardown_connection (self);
-  if (self->emulator != NULL) {
-    vp_emulator_stop (self->emulator);
-    g_clear_object (&self->emulator);
-  }
   /* The session is over: running handlers stop, deadlines go. */
   cancel_pending_calls (self);
   set_state (self, VP_SESSION_STATE_CLOSED);
@@ -1388,6 +1378,14 @@ host_is_loopback (const gchar * host)
   return address != NULL && g_inet_address_get_is_loopback (address);
 }
 
+static gboolean
+host_is_loopback_url (const gchar * url)
+{
+  g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
+
+  return uri != NULL && host_is_loopback (g_uri_get_host (uri));
+}
+
 /* Builds the service URL from the endpoint (PROTOCOL.md §1.1). */
 static GUri *
 build_uri (const gchar * endpoint, const gchar * api_version,
@@ -1577,7 +1575,6 @@ start_connect (gpointer data)
   VpLiveSession *self = data;
   g_autofree gchar *endpoint = NULL;
   g_autofree gchar *api_key = NULL;
-  g_autofree gchar *scenario = NULL;
   g_autoptr (GError) error = NULL;
 
   /* Until "closed", the connection keeps the session alive. */
@@ -1587,23 +1584,23 @@ start_connect (gpointer data)
   g_mutex_lock (&self->lock);
   endpoint = g_strdup (self->endpoint);
   api_key = g_strdup (self->api_key ? self->api_key : default_api_key ());
-  scenario = g_strdup (self->scenario);
   g_mutex_unlock (&self->lock);
 
+  /* The client never starts the emulator: the elements and the programs
+   * resolve "local" one floor up and hand the session its URL. */
   if (g_strcmp0 (endpoint, "local") == 0) {
-    self->emulator = vp_emulator_new ();
-    if (scenario != NULL)
-      g_object_set (self->emulator, "scenario-file", scenario, NULL);
-    if (!vp_emulator_start (self->emulator, &error)) {
-      fail (self, g_error_new (VP_ERROR, VP_ERROR_SETTINGS,
-              "Could not start the built-in emulator: %s", error->message));
-      return G_SOURCE_REMOVE;
-    }
-    g_free (endpoint);
-    endpoint = vp_emulator_get_url (self->emulator);
-    if (api_key == NULL)
-      api_key = g_strdup ("local-emulator");
+    fail (self, g_error_new (VP_ERROR, VP_ERROR_SETTINGS,
+            "The endpoint \"local\" names the built-in emulator, which the "
+            "geminilive elements and the voxpipe programs start. An "
+            "application using libvoxpipe alone starts a VpEmulator "
+            "(libvoxpipe-emulator-1.0) or voxpipe-emulator and gives the "
+            "session its ws:// URL (see examples/demo-client.c)."));
+    return G_SOURCE_REMOVE;
   }
+
+  /* The emulator on loopback takes any key: none is needed there. */
+  if (api_key == NULL && host_is_loopback_url (endpoint))
+    api_key = g_strdup ("local-emulator");
 
   if (api_key == NULL) {
     fail (self, g_error_new (VP_ERROR, VP_ERROR_AUTH,
@@ -1804,9 +1801,6 @@ vp_live_session_set_property (GObject * object, guint prop_id,
       if (self->api_version == NULL)
         self->api_version = g_strdup (DEFAULT_API_VERSION);
       break;
-    case PROP_SCENARIO:
-      replace_string (self, &self->scenario, value);
-      break;
     case PROP_MODEL:
       replace_string (self, &self->setup->model, value);
       if (self->setup->model == NULL)
@@ -1857,9 +1851,6 @@ vp_live_session_get_property (GObject * object, guint prop_id,
       break;
     case PROP_API_VERSION:
       g_value_set_string (value, self->api_version);
-      break;
-    case PROP_SCENARIO:
-      g_value_set_string (value, self->scenario);
       break;
     case PROP_MODEL:
       g_value_set_string (value, self->setup->model);
@@ -1916,7 +1907,6 @@ vp_live_session_finalize (GObject * object)
   g_free (self->endpoint);
   g_free (self->api_key);
   g_free (self->api_version);
-  g_free (self->scenario);
   g_free (self->resume_handle);
   g_free (self->url);
   g_free (self->key);
@@ -1958,16 +1948,14 @@ vp_live_session_class_init (VpLiveSessionClass * klass)
   object_class->finalize = vp_live_session_finalize;
 
   properties[PROP_ENDPOINT] = g_param_spec_string ("endpoint", "Endpoint",
-      "Service URL: wss://…, ws:// on loopback, or \"local\" for the "
-      "built-in emulator", VP_DEFAULT_ENDPOINT, rw);
+      "Service URL: wss://…, or ws:// on loopback (an emulator)",
+      VP_DEFAULT_ENDPOINT, rw);
   properties[PROP_API_KEY] = g_param_spec_string ("api-key", "API key",
       "API key or ephemeral token (auth_tokens/…); default from "
       "GEMINI_API_KEY or GOOGLE_API_KEY. Write-only: never read back or "
       "logged", NULL, G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_API_VERSION] = g_param_spec_string ("api-version",
       "API version", "v1beta or v1alpha", DEFAULT_API_VERSION, rw);
-  properties[PROP_SCENARIO] = g_param_spec_string ("scenario", "Scenario",
-      "Emulator scenario file, used with endpoint=local", NULL, rw);
   properties[PROP_MODEL] = g_param_spec_string ("model", "Model",
       "Live model name", VP_DEFAULT_MODEL, rw);
   properties[PROP_VOICE] = g_param_spec_string ("voice", "Voice",

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <voxpipe.h>
+#include <voxpipe-emulator.h>
 #include <libsoup/soup.h>
 #include <glib/gstdio.h>
 

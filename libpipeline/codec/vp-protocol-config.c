@@ -19,6 +19,9 @@ vp_protocol_error_quark (void)
   return g_quark_from_static_string ("vp-protocol-error-quark");
 }
 
+G_DEFINE_BOXED_TYPE (VpSetupConfig, vp_setup_config, vp_setup_config_copy,
+    vp_setup_config_free);
+
 VpSetupConfig *
 vp_setup_config_new (void)
 {
