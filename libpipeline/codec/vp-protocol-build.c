@@ -9,7 +9,9 @@
 #include "config.h"
 
 #include "vp-protocol.h"
-#include "vp-json.h"
+#include "vp-json-node.h"
+#include "vp-json-write.h"
+#include "vp-base64.h"
 
 #include <string.h>
 

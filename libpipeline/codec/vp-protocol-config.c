@@ -8,7 +8,7 @@
 #include "config.h"
 
 #include "vp-protocol.h"
-#include "vp-json.h"
+#include "vp-json-node.h"
 
 #include <string.h>
 

@@ -15,7 +15,10 @@
 #include "config.h"
 
 #include "vp-protocol.h"
-#include "vp-json.h"
+#include "vp-json-scan.h"
+#include "vp-json-read.h"
+#include "vp-json-write.h"
+#include "vp-base64.h"
 
 #include <string.h>
 
