@@ -25,3 +25,12 @@ gboolean vp_json_get_int64 (JsonObject * object, const gchar * camel,
 /* Numbers: int64 may come as a JSON number or a decimal string. */
 gboolean vp_json_node_get_int64 (JsonNode * node, gint64 * value);
 gboolean vp_json_parse_int64 (const gchar * text, gint64 * value);
+
+/* TRUE when @node is a value of @type (G_TYPE_STRING, G_TYPE_BOOLEAN…).
+ * Inline: the client parser asks it of every member. */
+static inline gboolean
+vp_json_node_holds_type (JsonNode * node, GType type)
+{
+  return JSON_NODE_HOLDS_VALUE (node)
+      && json_node_get_value_type (node) == type;
+}

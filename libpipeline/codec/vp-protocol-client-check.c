@@ -3,28 +3,25 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-/* The server side of the codec, for the emulator: reads what a client
- * sends the way the service does, and writes what the service sends.
- *
- * Reading happens in two steps.  A table-driven walk over the message
- * (the proto's fields, PROTOCOL.md §2) checks every member name and JSON
- * type, accepts the camelCase and the snake_case spelling, int64 as a
- * number or a string and enums in any case, and refuses unknown names with
- * the service's wording.  It produces a normalised copy (camelCase names,
- * UPPERCASE enums, numbers as numbers) from which the second step reads
- * the values without caring about spelling.  Strings are shared between
- * the two trees, not copied.
- *
- * Writing follows proto3 JSON like the service: camelCase, default values
- * left out, Durations as "50s", token counts (int32) as numbers. */
+/* Step 1 of reading a client message the way the service does (the
+ * emulator's side): the proto's fields as tables (PROTOCOL.md §2), and a
+ * walk over the message that checks every member name and JSON type
+ * against them.  It accepts the camelCase and the snake_case spelling,
+ * int64 as a number or a string and enums in any case, refuses unknown
+ * names with the service's wording, and produces a normalised copy
+ * (camelCase names, UPPERCASE enums, numbers as numbers) that step 2
+ * (vp-protocol-client-parse.c) reads without caring about spelling.
+ * Strings are shared between the two trees, not copied. */
 
 #include "config.h"
 
-#include "vp-protocol.h"
-#include "vp-json.h"
+#include "vp-protocol-client-check.h"
+#include "vp-json-read.h"
+#include "vp-json-write.h"
+#include "vp-json-node.h"
+#include "vp-base64.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define TYPE_URL "type.googleapis.com/google.ai.generativelanguage.v1beta."
@@ -454,7 +451,7 @@ static const Field client_message_fields[] = {
 static const Message client_message =
     { "BidiGenerateContentClientMessage", client_message_fields };
 
-/* Step 1: check and normalise */
+/* The walk: every member checked, the normalised copy built */
 
 static void
 set_invalid_value (GError ** error, GString * path, const gchar * type,
@@ -516,13 +513,6 @@ field_type (const Field * field)
   return g_strdup (scalar_type (field->kind));
 }
 
-static gboolean
-holds_type (JsonNode * node, GType type)
-{
-  return JSON_NODE_HOLDS_VALUE (node)
-      && json_node_get_value_type (node) == type;
-}
-
 static JsonObject *normalise_message (const Message * message,
     JsonObject * in, GString * path, GError ** error);
 
@@ -535,12 +525,12 @@ normalise_enum (const Field * field, JsonNode * node, GString * path,
 
   /* proto3 JSON takes the name (any case here, as the service seems to)
    * or the number. */
-  if (holds_type (node, G_TYPE_STRING)) {
+  if (vp_json_node_holds_type (node, G_TYPE_STRING)) {
     g_autofree gchar *upper = g_ascii_strup (json_node_get_string (node), -1);
 
     if (field->values == NULL || g_strv_contains (field->values, upper))
       return json_node_init_string (json_node_alloc (), upper);
-  } else if (!holds_type (node, G_TYPE_BOOLEAN)
+  } else if (!vp_json_node_holds_type (node, G_TYPE_BOOLEAN)
       && vp_json_node_get_int64 (node, &number)) {
     if (field->values == NULL && number >= 0 && number <= G_MAXINT32)
       return json_node_init_int (json_node_alloc (), number);
@@ -556,11 +546,12 @@ normalise_enum (const Field * field, JsonNode * node, GString * path,
 static JsonNode *
 normalise_float (JsonNode * node)
 {
-  if (holds_type (node, G_TYPE_INT64) || holds_type (node, G_TYPE_DOUBLE))
+  if (vp_json_node_holds_type (node, G_TYPE_INT64)
+      || vp_json_node_holds_type (node, G_TYPE_DOUBLE))
     return json_node_init_double (json_node_alloc (),
         json_node_get_double (node));
 
-  if (holds_type (node, G_TYPE_STRING)) {
+  if (vp_json_node_holds_type (node, G_TYPE_STRING)) {
     const gchar *text = json_node_get_string (node);
     gchar *end = NULL;
     gdouble value;
@@ -591,13 +582,13 @@ normalise_value (const Field * field, JsonNode * node, GString * path,
 
   switch (field->kind) {
     case K_STRING:
-      if (holds_type (node, G_TYPE_STRING))
+      if (vp_json_node_holds_type (node, G_TYPE_STRING))
         return json_node_copy (node);
       break;
     case K_BOOL:
-      if (holds_type (node, G_TYPE_BOOLEAN))
+      if (vp_json_node_holds_type (node, G_TYPE_BOOLEAN))
         return json_node_copy (node);
-      if (holds_type (node, G_TYPE_STRING)) {
+      if (vp_json_node_holds_type (node, G_TYPE_STRING)) {
         const gchar *text = json_node_get_string (node);
 
         if (strcmp (text, "true") == 0 || strcmp (text, "false") == 0)
@@ -607,7 +598,7 @@ normalise_value (const Field * field, JsonNode * node, GString * path,
       break;
     case K_INT32:
     case K_INT64:
-      if (!holds_type (node, G_TYPE_BOOLEAN)
+      if (!vp_json_node_holds_type (node, G_TYPE_BOOLEAN)
           && vp_json_node_get_int64 (node, &number)
           && (field->kind == K_INT64
               || (number >= G_MININT32 && number <= G_MAXINT32)))
@@ -623,7 +614,7 @@ normalise_value (const Field * field, JsonNode * node, GString * path,
     case K_ENUM:
       return normalise_enum (field, node, path, error);
     case K_BYTES:
-      if (holds_type (node, G_TYPE_STRING)) {
+      if (vp_json_node_holds_type (node, G_TYPE_STRING)) {
         const gchar *text = json_node_get_string (node);
 
         if (vp_base64_valid (text, strlen (text)))
@@ -778,379 +769,15 @@ normalise_message (const Message * message, JsonObject * in, GString * path,
   return out;
 }
 
-/* Step 2: read the normalised tree (camelCase names only) */
-
-static JsonObject *
-get_object (JsonObject * object, const gchar * name)
-{
-  JsonNode *node = object != NULL ?
-      json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ?
-      json_node_get_object (node) : NULL;
-}
-
-static JsonArray *
-get_array (JsonObject * object, const gchar * name)
-{
-  JsonNode *node = object != NULL ?
-      json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ?
-      json_node_get_array (node) : NULL;
-}
-
-static gchar *
-dup_string (JsonObject * object, const gchar * name)
-{
-  JsonNode *node = object != NULL ?
-      json_object_get_member (object, name) : NULL;
-
-  return node != NULL && holds_type (node, G_TYPE_STRING) ?
-      g_strdup (json_node_get_string (node)) : NULL;
-}
-
-static gboolean
-get_number (JsonObject * object, const gchar * name, gint64 * value)
-{
-  JsonNode *node = object != NULL ?
-      json_object_get_member (object, name) : NULL;
-
-  return node != NULL && vp_json_node_get_int64 (node, value);
-}
-
-static void
-get_double (JsonObject * object, const gchar * name, gdouble * value)
-{
-  JsonNode *node = object != NULL ?
-      json_object_get_member (object, name) : NULL;
-
-  if (node != NULL && holds_type (node, G_TYPE_DOUBLE))
-    *value = json_node_get_double (node);
-}
-
-static VpTristate
-get_tristate (JsonObject * object, const gchar * name)
-{
-  JsonNode *node = object != NULL ?
-      json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !holds_type (node, G_TYPE_BOOLEAN))
-    return VP_TRISTATE_UNSET;
-  return json_node_get_boolean (node) ? VP_TRISTATE_TRUE : VP_TRISTATE_FALSE;
-}
-
-static gboolean
-get_true (JsonObject * object, const gchar * name)
-{
-  return get_tristate (object, name) == VP_TRISTATE_TRUE;
-}
-
-/* The text parts of @content, joined by @separator; NULL if none. */
-static gchar *
-content_text (JsonObject * content, const gchar * separator)
-{
-  JsonArray *parts = get_array (content, "parts");
-  GString *text = NULL;
-  guint i, n = parts != NULL ? json_array_get_length (parts) : 0;
-
-  for (i = 0; i < n; i++) {
-    JsonObject *part = json_array_get_object_element (parts, i);
-    JsonNode *node = json_object_get_member (part, "text");
-
-    if (node == NULL)
-      continue;
-    if (text == NULL)
-      text = g_string_new (NULL);
-    else
-      g_string_append (text, separator);
-    g_string_append (text, json_node_get_string (node));
-  }
-
-  return text != NULL ? g_string_free (text, FALSE) : NULL;
-}
-
-static gboolean
-read_setup (VpClientMessage * msg, JsonObject * setup, GError ** error)
-{
-  VpSetupConfig *config = vp_setup_config_new ();
-  JsonObject *gen, *object, *aad;
-  JsonArray *array;
-  gint64 number;
-
-  msg->setup = config;
-
-  config->model = dup_string (setup, "model");
-  if (config->model == NULL || *config->model == '\0') {
-    g_set_error_literal (error, VP_PROTOCOL_ERROR,
-        VP_PROTOCOL_ERROR_INVALID_ARGUMENT,
-        "Request contains an invalid argument. setup.model is required.");
-    return FALSE;
-  }
-
-  gen = get_object (setup, "generationConfig");
-  array = get_array (gen, "responseModalities");
-  if (array != NULL && json_array_get_length (array) > 0)
-    config->response_modality =
-        g_strdup (json_array_get_string_element (array, 0));
-  get_double (gen, "temperature", &config->temperature);
-  get_double (gen, "topP", &config->top_p);
-  if (get_number (gen, "topK", &number))
-    config->top_k = (gint) number;
-  if (get_number (gen, "maxOutputTokens", &number))
-    config->max_output_tokens = (gint) number;
-  config->media_resolution = dup_string (gen, "mediaResolution");
-  config->enable_affective_dialog = get_tristate (gen, "enableAffectiveDialog");
-
-  object = get_object (gen, "speechConfig");
-  config->language_code = dup_string (object, "languageCode");
-  object = get_object (get_object (object, "voiceConfig"),
-      "prebuiltVoiceConfig");
-  config->voice = dup_string (object, "voiceName");
-
-  object = get_object (gen, "thinkingConfig");
-  config->thinking_level = dup_string (object, "thinkingLevel");
-  if (get_number (object, "thinkingBudget", &number))
-    config->thinking_budget = (gint) number;
-  config->include_thoughts = get_tristate (object, "includeThoughts");
-
-  object = get_object (setup, "systemInstruction");
-  if (object != NULL) {
-    config->system_instruction = content_text (object, "\n");
-    if (config->system_instruction == NULL)
-      config->system_instruction = g_strdup ("");
-    config->system_instruction_role = dup_string (object, "role");
-  }
-
-  array = get_array (setup, "tools");
-  if (array != NULL)
-    config->tools = json_array_ref (array);
-
-  object = get_object (setup, "realtimeInputConfig");
-  aad = get_object (object, "automaticActivityDetection");
-  config->vad_disabled = get_tristate (aad, "disabled");
-  config->start_sensitivity = dup_string (aad, "startOfSpeechSensitivity");
-  config->end_sensitivity = dup_string (aad, "endOfSpeechSensitivity");
-  if (get_number (aad, "prefixPaddingMs", &number))
-    config->prefix_padding_ms = (gint) number;
-  if (get_number (aad, "silenceDurationMs", &number))
-    config->silence_duration_ms = (gint) number;
-  config->activity_handling = dup_string (object, "activityHandling");
-  config->turn_coverage = dup_string (object, "turnCoverage");
-
-  config->input_transcription =
-      get_object (setup, "inputAudioTranscription") != NULL;
-  config->output_transcription =
-      get_object (setup, "outputAudioTranscription") != NULL;
-
-  object = get_object (setup, "sessionResumption");
-  config->session_resumption = object != NULL;
-  config->resume_handle = dup_string (object, "handle");
-
-  object = get_object (setup, "contextWindowCompression");
-  if (get_number (object, "triggerTokens", &number))
-    config->trigger_tokens = number;
-  config->context_compression = get_object (object, "slidingWindow") != NULL;
-  if (get_number (get_object (object, "slidingWindow"), "targetTokens",
-          &number))
-    config->target_tokens = number;
-
-  config->proactive_audio =
-      get_tristate (get_object (setup, "proactivity"), "proactiveAudio");
-  config->initial_history_in_client_content =
-      get_tristate (get_object (setup, "historyConfig"),
-      "initialHistoryInClientContent");
-
-  return TRUE;
-}
-
-static gboolean
-mime_has_prefix (const gchar * mime_type, const gchar * prefix)
-{
-  return mime_type != NULL
-      && g_ascii_strncasecmp (mime_type, prefix, strlen (prefix)) == 0;
-}
-
-static GBytes *
-decode_blob (JsonObject * blob, const gchar * where, GError ** error)
-{
-  JsonNode *data = json_object_get_member (blob, "data");
-  const gchar *text = data != NULL ? json_node_get_string (data) : "";
-  GBytes *bytes = vp_base64_decode (text, strlen (text));
-
-  /* Already checked by step 1. */
-  if (bytes == NULL)
-    g_set_error (error, VP_PROTOCOL_ERROR, VP_PROTOCOL_ERROR_INVALID_ARGUMENT,
-        "Request contains an invalid argument. %s.data is not base64.", where);
-  return bytes;
-}
-
-static gboolean
-read_audio (VpClientMessage * msg, JsonObject * blob, const gchar * where,
+JsonObject *
+vp_protocol_client_check (JsonObject * message, VpClientMessageType * type,
     GError ** error)
 {
-  g_autofree gchar *mime = dup_string (blob, "mimeType");
-
-  if (!mime_has_prefix (mime, "audio/")) {
-    g_set_error (error, VP_PROTOCOL_ERROR, VP_PROTOCOL_ERROR_INVALID_ARGUMENT,
-        "Request contains an invalid argument. %s.mimeType must be audio/*, "
-        "got \"%s\".", where, mime != NULL ? mime : "");
-    return FALSE;
-  }
-  msg->audio = decode_blob (blob, where, error);
-  msg->audio_rate = vp_protocol_pcm_rate_from_mime (mime, 16000);
-  return msg->audio != NULL;
-}
-
-static gboolean
-read_video (VpClientMessage * msg, JsonObject * blob, const gchar * where,
-    GError ** error)
-{
-  g_autofree gchar *mime = dup_string (blob, "mimeType");
-
-  if (!mime_has_prefix (mime, "image/") && !mime_has_prefix (mime, "video/")) {
-    g_set_error (error, VP_PROTOCOL_ERROR, VP_PROTOCOL_ERROR_INVALID_ARGUMENT,
-        "Request contains an invalid argument. %s.mimeType must be image/*, "
-        "got \"%s\".", where, mime != NULL ? mime : "");
-    return FALSE;
-  }
-  msg->video = decode_blob (blob, where, error);
-  msg->video_mime_type = g_steal_pointer (&mime);
-  return msg->video != NULL;
-}
-
-static gboolean
-read_realtime_input (VpClientMessage * msg, JsonObject * input, GError ** error)
-{
-  JsonObject *blob;
-  JsonArray *chunks;
-  JsonNode *text;
-
-  if ((blob = get_object (input, "audio")) != NULL
-      && !read_audio (msg, blob, "realtimeInput.audio", error))
-    return FALSE;
-  if ((blob = get_object (input, "video")) != NULL
-      && !read_video (msg, blob, "realtimeInput.video", error))
-    return FALSE;
-
-  /* Deprecated mediaChunks: the service uses only the first chunk; we take
-   * the first of each kind, so an audio + image pair is not lost. */
-  chunks = get_array (input, "mediaChunks");
-  if (chunks != NULL) {
-    guint i, n = json_array_get_length (chunks);
-
-    for (i = 0; i < n; i++) {
-      JsonObject *chunk = json_array_get_object_element (chunks, i);
-      g_autofree gchar *mime = dup_string (chunk, "mimeType");
-      g_autofree gchar *where = NULL;
-
-      where = g_strdup_printf ("realtimeInput.mediaChunks[%u]", i);
-      if (mime_has_prefix (mime, "audio/")) {
-        if (msg->audio == NULL && !read_audio (msg, chunk, where, error))
-          return FALSE;
-      } else if (mime_has_prefix (mime, "image/")
-          || mime_has_prefix (mime, "video/")) {
-        if (msg->video == NULL && !read_video (msg, chunk, where, error))
-          return FALSE;
-      } else {
-        g_set_error (error, VP_PROTOCOL_ERROR,
-            VP_PROTOCOL_ERROR_INVALID_ARGUMENT,
-            "Request contains an invalid argument. %s.mimeType \"%s\" is "
-            "not supported.", where, mime != NULL ? mime : "");
-        return FALSE;
-      }
-    }
-  }
-
-  text = json_object_get_member (input, "text");
-  if (text != NULL)
-    msg->text = g_strdup (json_node_get_string (text));
-  msg->activity_start = get_object (input, "activityStart") != NULL;
-  msg->activity_end = get_object (input, "activityEnd") != NULL;
-  msg->audio_stream_end = get_true (input, "audioStreamEnd");
-
-  return TRUE;
-}
-
-static void
-read_client_content (VpClientMessage * msg, JsonObject * content)
-{
-  JsonNode *turns = json_object_get_member (content, "turns");
-
-  msg->turn_complete = get_true (content, "turnComplete");
-  if (turns == NULL)
-    return;
-
-  msg->turns_json = vp_json_to_compact (turns);
-
-  /* The user's words: parts of a turn joined, turns one per line. */
-  {
-    JsonArray *array = json_node_get_array (turns);
-    guint i, n = json_array_get_length (array);
-    GString *text = NULL;
-
-    for (i = 0; i < n; i++) {
-      JsonObject *turn = json_array_get_object_element (array, i);
-      JsonNode *role = json_object_get_member (turn, "role");
-      g_autofree gchar *turn_text = NULL;
-
-      if (role != NULL && strcmp (json_node_get_string (role), "user") != 0)
-        continue;
-      turn_text = content_text (turn, "");
-      if (turn_text == NULL)
-        continue;
-      if (text == NULL)
-        text = g_string_new (NULL);
-      else
-        g_string_append_c (text, '\n');
-      g_string_append (text, turn_text);
-    }
-    if (text != NULL)
-      msg->text = g_string_free (text, FALSE);
-  }
-}
-
-static void
-read_tool_response (VpClientMessage * msg, JsonObject * tool_response)
-{
-  JsonArray *list = get_array (tool_response, "functionResponses");
-  guint i, n = list != NULL ? json_array_get_length (list) : 0;
-
-  msg->function_responses = g_ptr_array_new_with_free_func ((GDestroyNotify)
-      vp_function_response_free);
-
-  for (i = 0; i < n; i++) {
-    JsonObject *entry = json_array_get_object_element (list, i);
-    VpFunctionResponse *response = g_new0 (VpFunctionResponse, 1);
-    JsonNode *node = json_object_get_member (entry, "response");
-
-    response->id = dup_string (entry, "id");
-    response->name = dup_string (entry, "name");
-    if (node != NULL)
-      response->response = vp_json_deep_copy (node);
-    response->scheduling = dup_string (entry, "scheduling");
-    response->will_continue = get_tristate (entry, "willContinue");
-    g_ptr_array_add (msg->function_responses, response);
-  }
-}
-
-VpClientMessage *
-vp_client_message_parse (const gchar * data, gsize length, GError ** error)
-{
-  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (GString) path = g_string_new (NULL);
   g_autoptr (JsonObject) top = NULL;
-  g_autoptr (GString) path = NULL;
-  g_autoptr (VpClientMessage) msg = NULL;
   const Field *field, *found = NULL;
-  JsonObject *body;
 
-  root = vp_json_parse_object (data, length, error);
-  if (root == NULL)
-    return NULL;
-
-  path = g_string_new (NULL);
-  top = normalise_message (&client_message, json_node_get_object (root),
-      path, error);
+  top = normalise_message (&client_message, message, path, error);
   if (top == NULL)
     return NULL;
 
@@ -1178,309 +805,6 @@ vp_client_message_parse (const gchar * data, gsize length, GError ** error)
     return NULL;
   }
 
-  msg = g_new0 (VpClientMessage, 1);
-  msg->type = (VpClientMessageType) (found - client_message_fields);
-  body = json_object_get_object_member (top, found->name);
-
-  switch (msg->type) {
-    case VP_CLIENT_MESSAGE_SETUP:
-      if (!read_setup (msg, body, error))
-        return NULL;
-      break;
-    case VP_CLIENT_MESSAGE_REALTIME_INPUT:
-      if (!read_realtime_input (msg, body, error))
-        return NULL;
-      break;
-    case VP_CLIENT_MESSAGE_CLIENT_CONTENT:
-      read_client_content (msg, body);
-      break;
-    case VP_CLIENT_MESSAGE_TOOL_RESPONSE:
-      read_tool_response (msg, body);
-      break;
-    case VP_CLIENT_MESSAGE_CONTEXT_UPDATE:{
-      JsonObject *instruction = get_object (body, "systemInstruction");
-
-      if (instruction != NULL) {
-        msg->system_instruction = content_text (instruction, "\n");
-        if (msg->system_instruction == NULL)
-          msg->system_instruction = g_strdup ("");
-      }
-      break;
-    }
-  }
-
-  return g_steal_pointer (&msg);
-}
-
-void
-vp_client_message_free (VpClientMessage * message)
-{
-  if (message == NULL)
-    return;
-
-  vp_setup_config_free (message->setup);
-  if (message->audio != NULL)
-    g_bytes_unref (message->audio);
-  if (message->video != NULL)
-    g_bytes_unref (message->video);
-  g_free (message->video_mime_type);
-  g_free (message->text);
-  g_free (message->turns_json);
-  if (message->function_responses != NULL)
-    g_ptr_array_unref (message->function_responses);
-  g_free (message->system_instruction);
-  g_free (message);
-}
-
-/* Server → client messages */
-
-gchar *
-vp_server_build_setup_complete (void)
-{
-  return g_strdup ("{\"setupComplete\":{}}");
-}
-
-gchar *
-vp_server_build_audio (const guint8 * pcm, gsize n_bytes, guint rate,
-    const gchar * output_transcription)
-{
-  GString *out;
-
-  g_return_val_if_fail (pcm != NULL || n_bytes == 0, NULL);
-
-  /* Hot path for the emulator: formatted directly, no JSON tree. */
-  out = g_string_sized_new (n_bytes / 3 * 4 + 160);
-  g_string_append_printf (out, "{\"serverContent\":{\"modelTurn\":{\"parts\":"
-      "[{\"inlineData\":{\"mimeType\":\"audio/pcm;rate=%u\",\"data\":\"",
-      rate > 0 ? rate : 24000);
-  vp_base64_append (out, pcm, n_bytes);
-  g_string_append (out, "\"}}]}");
-  if (output_transcription != NULL && *output_transcription != '\0') {
-    g_string_append (out, ",\"outputTranscription\":{\"text\":");
-    vp_json_append_string (out, output_transcription);
-    g_string_append_c (out, '}');
-  }
-  g_string_append (out, "}}");
-
-  return g_string_free (out, FALSE);
-}
-
-gchar *
-vp_server_build_text (const gchar * text)
-{
-  GString *out = g_string_new ("{\"serverContent\":{\"modelTurn\":"
-      "{\"parts\":[{\"text\":");
-
-  vp_json_append_string (out, text);
-  g_string_append (out, "}]}}}");
-
-  return g_string_free (out, FALSE);
-}
-
-static gchar *
-build_transcription (const gchar * member, const gchar * text,
-    gboolean finished)
-{
-  GString *out = g_string_new ("{\"serverContent\":{");
-
-  g_string_append_printf (out, "\"%s\":{", member);
-  /* proto3 JSON leaves out the empty string and false. */
-  if (text != NULL && *text != '\0') {
-    g_string_append (out, "\"text\":");
-    vp_json_append_string (out, text);
-  }
-  if (finished)
-    g_string_append (out, text != NULL && *text != '\0' ?
-        ",\"finished\":true" : "\"finished\":true");
-  g_string_append (out, "}}}");
-
-  return g_string_free (out, FALSE);
-}
-
-gchar *
-vp_server_build_input_transcription (const gchar * text, gboolean finished)
-{
-  return build_transcription ("inputTranscription", text, finished);
-}
-
-gchar *
-vp_server_build_output_transcription (const gchar * text, gboolean finished)
-{
-  return build_transcription ("outputTranscription", text, finished);
-}
-
-gchar *
-vp_server_build_generation_complete (void)
-{
-  return g_strdup ("{\"serverContent\":{\"generationComplete\":true}}");
-}
-
-static void
-append_count (GString * out, const gchar * name, gint64 count)
-{
-  if (count <= 0)
-    return;
-  if (out->str[out->len - 1] != '{')
-    g_string_append_c (out, ',');
-  g_string_append_printf (out, "\"%s\":%" G_GINT64_FORMAT, name, count);
-}
-
-static void
-append_details (GString * out, const gchar * name, gint64 text,
-    gint64 audio, gint64 image, gint64 video)
-{
-  const gchar *modalities[] = { "TEXT", "AUDIO", "IMAGE", "VIDEO" };
-  gint64 counts[] = { text, audio, image, video };
-  gboolean first = TRUE;
-  guint i;
-
-  for (i = 0; i < G_N_ELEMENTS (counts); i++) {
-    if (counts[i] <= 0)
-      continue;
-    if (first) {
-      if (out->str[out->len - 1] != '{')
-        g_string_append_c (out, ',');
-      g_string_append_printf (out, "\"%s\":[", name);
-    } else {
-      g_string_append_c (out, ',');
-    }
-    first = FALSE;
-    g_string_append_printf (out, "{\"modality\":\"%s\",\"tokenCount\":%"
-        G_GINT64_FORMAT "}", modalities[i], counts[i]);
-  }
-  if (!first)
-    g_string_append_c (out, ']');
-}
-
-gchar *
-vp_server_build_turn_complete (const VpUsageMetadata * usage)
-{
-  GString *out = g_string_new ("{\"serverContent\":{\"turnComplete\":true}");
-
-  /* Token counts are int32 in the proto, so JSON numbers; zeros are
-   * left out like every proto3 default. */
-  if (usage != NULL) {
-    g_string_append (out, ",\"usageMetadata\":{");
-    append_count (out, "promptTokenCount", usage->prompt_tokens);
-    append_count (out, "cachedContentTokenCount", usage->cached_tokens);
-    append_count (out, "responseTokenCount", usage->response_tokens);
-    append_count (out, "toolUsePromptTokenCount",
-        usage->tool_use_prompt_tokens);
-    append_count (out, "thoughtsTokenCount", usage->thoughts_tokens);
-    append_count (out, "totalTokenCount", usage->total_tokens);
-    append_details (out, "promptTokensDetails", usage->prompt_text_tokens,
-        usage->prompt_audio_tokens, usage->prompt_image_tokens,
-        usage->prompt_video_tokens);
-    append_details (out, "responseTokensDetails",
-        usage->response_text_tokens, usage->response_audio_tokens, 0, 0);
-    g_string_append_c (out, '}');
-  }
-  g_string_append_c (out, '}');
-
-  return g_string_free (out, FALSE);
-}
-
-gchar *
-vp_server_build_interrupted (void)
-{
-  return g_strdup ("{\"serverContent\":{\"interrupted\":true}}");
-}
-
-gchar *
-vp_server_build_tool_call (const VpFunctionCall * calls, guint n_calls)
-{
-  GString *out;
-  guint i;
-
-  g_return_val_if_fail (calls != NULL || n_calls == 0, NULL);
-
-  out = g_string_new ("{\"toolCall\":{\"functionCalls\":[");
-  for (i = 0; i < n_calls; i++) {
-    const VpFunctionCall *call = &calls[i];
-    g_autoptr (JsonNode) args = NULL;
-
-    if (i > 0)
-      g_string_append_c (out, ',');
-    g_string_append_c (out, '{');
-    if (call->id != NULL) {
-      g_string_append (out, "\"id\":");
-      vp_json_append_string (out, call->id);
-      g_string_append_c (out, ',');
-    }
-    if (call->name != NULL) {
-      g_string_append (out, "\"name\":");
-      vp_json_append_string (out, call->name);
-      g_string_append_c (out, ',');
-    }
-
-    /* Re-serialised so a bad args_json cannot break the frame. */
-    if (call->args_json != NULL) {
-      g_autoptr (GError) error = NULL;
-
-      args = vp_json_parse_object (call->args_json, strlen (call->args_json),
-          &error);
-      if (args == NULL)
-        g_warning ("Tool call %s: args are not a JSON object (%s); sending {}",
-            call->name != NULL ? call->name : "(unnamed)", error->message);
-    }
-    g_string_append (out, "\"args\":");
-    if (args != NULL)
-      vp_json_append_node (out, args);
-    else
-      g_string_append (out, "{}");
-    g_string_append_c (out, '}');
-  }
-  g_string_append (out, "]}}");
-
-  return g_string_free (out, FALSE);
-}
-
-gchar *
-vp_server_build_tool_call_cancellation (const gchar * const *ids)
-{
-  GString *out = g_string_new ("{\"toolCallCancellation\":{");
-  guint i;
-
-  if (ids != NULL && ids[0] != NULL) {
-    g_string_append (out, "\"ids\":[");
-    for (i = 0; ids[i] != NULL; i++) {
-      if (i > 0)
-        g_string_append_c (out, ',');
-      vp_json_append_string (out, ids[i]);
-    }
-    g_string_append_c (out, ']');
-  }
-  g_string_append (out, "}}");
-
-  return g_string_free (out, FALSE);
-}
-
-gchar *
-vp_server_build_go_away (gint64 time_left_ms)
-{
-  gint64 ms = MAX (time_left_ms, 0);
-
-  /* proto3 Duration: whole seconds as "50s", else 3 fractional digits. */
-  if (ms % 1000 == 0)
-    return g_strdup_printf ("{\"goAway\":{\"timeLeft\":\"%" G_GINT64_FORMAT
-        "s\"}}", ms / 1000);
-  return g_strdup_printf ("{\"goAway\":{\"timeLeft\":\"%" G_GINT64_FORMAT
-      ".%03ds\"}}", ms / 1000, (gint) (ms % 1000));
-}
-
-gchar *
-vp_server_build_resumption_update (const gchar * handle, gboolean resumable)
-{
-  GString *out = g_string_new ("{\"sessionResumptionUpdate\":{");
-
-  if (handle != NULL && *handle != '\0') {
-    g_string_append (out, "\"newHandle\":");
-    vp_json_append_string (out, handle);
-  }
-  if (resumable)
-    g_string_append (out, handle != NULL && *handle != '\0' ?
-        ",\"resumable\":true" : "\"resumable\":true");
-  g_string_append (out, "}}");
-
-  return g_string_free (out, FALSE);
+  *type = (VpClientMessageType) (found - client_message_fields);
+  return json_object_ref (json_object_get_object_member (top, found->name));
 }
