@@ -375,6 +375,20 @@ read_tool_response (VpClientMessage * msg, JsonObject * tool_response)
   }
 }
 
+/**
+ * vp_client_message_parse: (skip)
+ * @data: the bytes of one text frame from a client (no NUL needed)
+ * @length: the number of bytes in @data
+ * @error: return location for a #GError, or %NULL
+ *
+ * Reads one client message strictly, as the service does: unknown names,
+ * wrong JSON types and bad values are refused with the service's wording.
+ * Skipped by introspection: the emulator parses what clients send and
+ * applications never see a #VpClientMessage.
+ *
+ * Returns: the message, to free with vp_client_message_free(), or %NULL
+ *   and a %VP_PROTOCOL_ERROR.
+ */
 VpClientMessage *
 vp_client_message_parse (const gchar * data, gsize length, GError ** error)
 {

@@ -310,6 +310,20 @@ set_error (VpServerMessage * msg, JsonObject * object)
   msg->error_message = g_strdup (message);
 }
 
+/**
+ * vp_server_message_parse: (skip)
+ * @data: the bytes of one text frame from the server (no NUL needed)
+ * @length: the number of bytes in @data
+ * @error: return location for a #GError, or %NULL
+ *
+ * Reads one server message leniently, as a client should.  Skipped by
+ * introspection: the session parses server messages and applications get
+ * its signals (#VpLiveSession).
+ *
+ * Returns: the message, to free with vp_server_message_free(), or %NULL
+ *   and a %VP_PROTOCOL_ERROR when @data is not a JSON object or breaks the
+ *   size and depth limits.
+ */
 VpServerMessage *
 vp_server_message_parse (const gchar * data, gsize length, GError ** error)
 {
