@@ -3,6 +3,9 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* geminilivesink, the user's side of a session (gstgeminilivesink.c), and
+ * what the geminilive bin calls on the sink it wraps. */
+
 #pragma once
 
 #include <gst/gst.h>

@@ -3,6 +3,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* geminilivesrc, the model's side of a session (gstgeminilivesrc.c). */
+
 #pragma once
 
 #include <gst/gst.h>
