@@ -3,6 +3,9 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* The plugin "geminilive": registers geminilivesink, geminilivesrc and
+ * the geminilive bin. */
+
 #include "config.h"
 
 #include "gstgeminiliveelements.h"

@@ -30,6 +30,9 @@
 #include "gstgeminilivebin.h"
 #include "gstgeminiliveelements.h"
 #include "gstgeminiliveconfig.h"
+#include "gstgeminilivesignals.h"
+/* What the bin wraps. */
+#include "gstgeminilivesink.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_gemini_live_bin_debug);
 #define GST_CAT_DEFAULT gst_gemini_live_bin_debug
@@ -76,6 +79,14 @@ static GstGeminiLiveShared *
 lookup_shared (GstElement * element)
 {
   return gst_gemini_live_sink_ref_shared (GST_GEMINI_LIVE_BIN (element)->sink);
+}
+
+/* The configuration lives in the inner sink. */
+static gboolean
+update (GstElement * element, const GstStructure * settings, GError ** error)
+{
+  return gst_gemini_live_sink_update (GST_GEMINI_LIVE_BIN (element)->sink,
+      settings, error);
 }
 
 /* The inner element a property belongs to. */
@@ -183,7 +194,7 @@ gst_gemini_live_bin_class_init (GstGeminiLiveBinClass * klass)
   gst_gemini_live_install_stats_properties (gobject_class, PROP_LAST_LATENCY);
   gst_gemini_live_config_install_properties (gobject_class, PROP_CONFIG_FIRST);
 
-  gst_gemini_live_install_signals (element_class, lookup_shared);
+  gst_gemini_live_install_signals (element_class, lookup_shared, update);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);

@@ -3,6 +3,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* geminilive, both sides of a session in one bin (gstgeminilivebin.c). */
+
 #pragma once
 
 #include <gst/gst.h>

@@ -3,122 +3,237 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* The configuration properties as one table: per property its name, its
+ * GParamSpec, its field in GstGeminiLiveConfig, the setup field it feeds
+ * and when it may change.  Installing, setting, getting, copying, the
+ * "update" action and the setup message all walk the table. */
+
 #include "config.h"
 
 #include "gstgeminiliveconfig.h"
+#include "gstgeminiliveenumtypes.h"
 
 #include <string.h>
 
 #define DEFAULT_MODEL VP_DEFAULT_MODEL
 #define DEFAULT_ENDPOINT VP_DEFAULT_ENDPOINT
 
-GType
-gst_gemini_live_vad_get_type (void)
+typedef enum
 {
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    {GST_GEMINI_LIVE_VAD_SERVER, "The service detects speech", "server"},
-    {GST_GEMINI_LIVE_VAD_CLIENT,
-          "Upstream voice activity (GstAudioLevelMeta) starts and ends turns",
-        "client"},
-    {GST_GEMINI_LIVE_VAD_MANUAL,
-          "Push-to-talk with the activity-start/activity-end action signals",
-        "manual"},
-    {0, NULL, NULL}
-  };
+  KIND_STRING,
+  KIND_BOOLEAN,
+  KIND_INT,
+  KIND_UINT,
+  KIND_INT64,
+  KIND_DOUBLE,
+  KIND_ENUM,                    /* stored as a gint */
+} Kind;
 
-  if (g_once_init_enter (&type))
-    g_once_init_leave (&type, g_enum_register_static ("GstGeminiLiveVad",
-            values));
-  return type;
-}
-
-GType
-gst_gemini_live_sensitivity_get_type (void)
+/* When a property may change. */
+typedef enum
 {
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    {GST_GEMINI_LIVE_SENSITIVITY_DEFAULT, "The service's default", "default"},
-    {GST_GEMINI_LIVE_SENSITIVITY_HIGH, "High", "high"},
-    {GST_GEMINI_LIVE_SENSITIVITY_LOW, "Low", "low"},
-    {0, NULL, NULL}
-  };
+  AT_START,                     /* in NULL or READY: a setting of the connection */
+  BY_UPDATE,                    /* in NULL or READY, or on a running session
+                                 * with the "update" action */
+  ANY_TIME,                     /* in any state; by "update" too */
+} Change;
 
-  if (g_once_init_enter (&type))
-    g_once_init_leave (&type,
-        g_enum_register_static ("GstGeminiLiveSensitivity", values));
-  return type;
-}
+/* The setup field, when to_setup() does not copy the value as it is. */
+#define DERIVED -1              /* to_setup() computes the wire value */
+#define NOT_SENT -2             /* the session's or the element's setting */
 
-GType
-gst_gemini_live_activity_handling_get_type (void)
+typedef GType (*GstGeminiLiveGetType) (void);
+
+typedef struct
 {
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    {GST_GEMINI_LIVE_ACTIVITY_HANDLING_INTERRUPTS,
-        "User speech interrupts the model (barge-in)", "interrupts"},
-    {GST_GEMINI_LIVE_ACTIVITY_HANDLING_NO_INTERRUPTION,
-          "The model finishes its turn whatever the user says",
-        "no-interruption"},
-    {0, NULL, NULL}
-  };
+  const gchar *name;
+  const gchar *nick;
+  const gchar *blurb;
+  Kind kind;
+  GstGeminiLiveGetType enum_type;
+  gint64 min, max, def;         /* BOOLEAN, INT, UINT, INT64, ENUM */
+  gdouble dmin, dmax, ddef;     /* DOUBLE */
+  const gchar *sdef;            /* STRING; also what NULL or "" become */
+  gsize field;                  /* in GstGeminiLiveConfig */
+  gssize setup;                 /* in VpSetupConfig, same C type; or
+                                 * DERIVED, NOT_SENT */
+  Change change;
+  gboolean write_only;
+} Property;
 
-  if (g_once_init_enter (&type))
-    g_once_init_leave (&type,
-        g_enum_register_static ("GstGeminiLiveActivityHandling", values));
-  return type;
-}
+#define FIELD(f) G_STRUCT_OFFSET (GstGeminiLiveConfig, f)
+#define SETUP(f) G_STRUCT_OFFSET (VpSetupConfig, f)
 
-GType
-gst_gemini_live_thinking_get_type (void)
-{
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    {GST_GEMINI_LIVE_THINKING_DEFAULT, "The model's default", "default"},
-    {GST_GEMINI_LIVE_THINKING_MINIMAL, "Minimal", "minimal"},
-    {GST_GEMINI_LIVE_THINKING_LOW, "Low", "low"},
-    {GST_GEMINI_LIVE_THINKING_MEDIUM, "Medium", "medium"},
-    {GST_GEMINI_LIVE_THINKING_HIGH, "High", "high"},
-    {0, NULL, NULL}
-  };
+#define STRING(name, nick, blurb, def, f, setup, change) \
+  { name, nick, blurb, KIND_STRING, NULL, 0, 0, 0, 0, 0, 0, def, FIELD (f), \
+    setup, change, FALSE }
+#define SECRET(name, nick, blurb, f, change) \
+  { name, nick, blurb, KIND_STRING, NULL, 0, 0, 0, 0, 0, 0, NULL, FIELD (f), \
+    NOT_SENT, change, TRUE }
+#define NUMBER(kind, name, nick, blurb, min, max, def, f, setup, change) \
+  { name, nick, blurb, kind, NULL, min, max, def, 0, 0, 0, NULL, FIELD (f), \
+    setup, change, FALSE }
+#define BOOLEAN(name, nick, blurb, def, f, setup, change) \
+  NUMBER (KIND_BOOLEAN, name, nick, blurb, FALSE, TRUE, def, f, setup, change)
+#define DOUBLE(name, nick, blurb, min, max, def, f, setup, change) \
+  { name, nick, blurb, KIND_DOUBLE, NULL, 0, 0, 0, min, max, def, NULL, \
+    FIELD (f), setup, change, FALSE }
+#define ENUM(name, nick, blurb, type, def, f, setup, change) \
+  { name, nick, blurb, KIND_ENUM, type, 0, 0, def, 0, 0, 0, NULL, FIELD (f), \
+    setup, change, FALSE }
 
-  if (g_once_init_enter (&type))
-    g_once_init_leave (&type,
-        g_enum_register_static ("GstGeminiLiveThinking", values));
-  return type;
-}
+static const Property properties[GST_GEMINI_LIVE_CONFIG_N_PROPERTIES] = {
+  [GST_GEMINI_LIVE_CONFIG_API_KEY] = SECRET ("api-key", "API key",
+      "Gemini API key or ephemeral token (auth_tokens/…). Default: "
+      "GEMINI_API_KEY or GOOGLE_API_KEY from the environment. Write-only: it "
+      "is never read back, logged or posted", api_key, AT_START),
+  [GST_GEMINI_LIVE_CONFIG_ENDPOINT] = STRING ("endpoint", "Endpoint",
+      "Live API server: Google's (default), \"local\" for the "
+      "built-in emulator, or any ws:// (loopback only) or wss:// URL",
+      DEFAULT_ENDPOINT, endpoint, NOT_SENT, AT_START),
+  [GST_GEMINI_LIVE_CONFIG_MODEL] = STRING ("model", "Model",
+      "Live model name", DEFAULT_MODEL, model, SETUP (model), AT_START),
+  [GST_GEMINI_LIVE_CONFIG_VOICE] = STRING ("voice", "Voice",
+      "Prebuilt voice (Puck, Kore, Aoede, …); NULL for the model's "
+      "default", NULL, voice, SETUP (voice), BY_UPDATE),
+  [GST_GEMINI_LIVE_CONFIG_LANGUAGE_CODE] = STRING ("language-code",
+      "Language code",
+      "BCP-47 language of the model's speech (en-US, …); NULL for automatic",
+      NULL, language_code, SETUP (language_code), BY_UPDATE),
+  [GST_GEMINI_LIVE_CONFIG_SYSTEM_INSTRUCTION] = STRING ("system-instruction",
+      "System instruction", "What the model is and how it behaves", NULL,
+      system_instruction, DERIVED, BY_UPDATE),
+  [GST_GEMINI_LIVE_CONFIG_SYSTEM_INSTRUCTION_FILE] =
+      STRING ("system-instruction-file", "System instruction file",
+      "UTF-8 text file with the system "
+      "instruction (used when system-instruction is not set)", NULL,
+      system_instruction_file, DERIVED, BY_UPDATE),
+  [GST_GEMINI_LIVE_CONFIG_TOOLS_FILE] = STRING ("tools-file", "Tools file",
+      "JSON file declaring the tools and their handlers " "(docs/tools.md)",
+      NULL, tools_file, DERIVED, BY_UPDATE),
+  [GST_GEMINI_LIVE_CONFIG_TEMPERATURE] = DOUBLE ("temperature", "Temperature",
+      "Sampling temperature; -1 for the model's default", -1.0, 2.0, -1.0,
+      temperature, SETUP (temperature), BY_UPDATE),
+  [GST_GEMINI_LIVE_CONFIG_THINKING_LEVEL] = ENUM ("thinking-level",
+      "Thinking level",
+      "How much the model thinks before it speaks (3.1 models)",
+      gst_gemini_live_thinking_get_type, GST_GEMINI_LIVE_THINKING_DEFAULT,
+      thinking_level, DERIVED, BY_UPDATE),
+  [GST_GEMINI_LIVE_CONFIG_VAD] = ENUM ("vad", "VAD",
+      "Who decides when the user speaks", gst_gemini_live_vad_get_type,
+      GST_GEMINI_LIVE_VAD_SERVER, vad, DERIVED, BY_UPDATE),
+  [GST_GEMINI_LIVE_CONFIG_START_SENSITIVITY] = ENUM ("start-sensitivity",
+      "Start sensitivity", "Server VAD: how readily speech starts a turn",
+      gst_gemini_live_sensitivity_get_type,
+      GST_GEMINI_LIVE_SENSITIVITY_DEFAULT, start_sensitivity, DERIVED,
+      BY_UPDATE),
+  [GST_GEMINI_LIVE_CONFIG_END_SENSITIVITY] = ENUM ("end-sensitivity",
+      "End sensitivity", "Server VAD: how readily silence ends a turn",
+      gst_gemini_live_sensitivity_get_type,
+      GST_GEMINI_LIVE_SENSITIVITY_DEFAULT, end_sensitivity, DERIVED,
+      BY_UPDATE),
+  [GST_GEMINI_LIVE_CONFIG_PREFIX_PADDING_MS] = NUMBER (KIND_INT,
+      "prefix-padding-ms", "Prefix padding",
+      "Server VAD: milliseconds of speech needed to start a turn; -1 for the "
+      "service's default", -1, 10000, -1, prefix_padding_ms, DERIVED,
+      BY_UPDATE),
+  [GST_GEMINI_LIVE_CONFIG_SILENCE_DURATION_MS] = NUMBER (KIND_INT,
+      "silence-duration-ms", "Silence duration",
+      "Server VAD: milliseconds of silence that end a turn; -1 for the "
+      "service's default", -1, 10000, -1, silence_duration_ms, DERIVED,
+      BY_UPDATE),
+  [GST_GEMINI_LIVE_CONFIG_ACTIVITY_HANDLING] = ENUM ("activity-handling",
+      "Activity handling", "Whether user speech interrupts the model",
+      gst_gemini_live_activity_handling_get_type,
+      GST_GEMINI_LIVE_ACTIVITY_HANDLING_INTERRUPTS, activity_handling,
+      DERIVED, BY_UPDATE),
+  [GST_GEMINI_LIVE_CONFIG_INPUT_TRANSCRIPTION] = BOOLEAN
+      ("input-transcription", "Input transcription",
+      "Ask the service to transcribe the user", TRUE, input_transcription,
+      SETUP (input_transcription), BY_UPDATE),
+  [GST_GEMINI_LIVE_CONFIG_OUTPUT_TRANSCRIPTION] = BOOLEAN
+      ("output-transcription", "Output transcription",
+      "Ask the service to transcribe the model", TRUE, output_transcription,
+      SETUP (output_transcription), BY_UPDATE),
+  [GST_GEMINI_LIVE_CONFIG_SESSION_RESUMPTION] = BOOLEAN ("session-resumption",
+      "Session resumption",
+      "Ask for resumption handles so the call survives reconnections", TRUE,
+      session_resumption, DERIVED, AT_START),
+  [GST_GEMINI_LIVE_CONFIG_RESUME_HANDLE] = STRING ("resume-handle",
+      "Resume handle",
+      "Read: the latest resumable handle (store it to resume after a "
+      "restart). Write: a stored handle to resume from at start", NULL,
+      resume_handle, SETUP (resume_handle), AT_START),
+  [GST_GEMINI_LIVE_CONFIG_CONTEXT_COMPRESSION] = BOOLEAN
+      ("context-compression", "Context compression",
+      "Sliding-window context compression, so sessions outlast 15 minutes",
+      TRUE, context_compression, SETUP (context_compression), BY_UPDATE),
+  [GST_GEMINI_LIVE_CONFIG_TRIGGER_TOKENS] = NUMBER (KIND_INT64,
+      "trigger-tokens", "Trigger tokens",
+      "Compress the context when it reaches this many tokens; -1 for the "
+      "service's default (80 % of the context window)", -1, G_MAXINT64, -1,
+      trigger_tokens, SETUP (trigger_tokens), BY_UPDATE),
+  [GST_GEMINI_LIVE_CONFIG_TARGET_TOKENS] = NUMBER (KIND_INT64,
+      "target-tokens", "Target tokens",
+      "Compress the context down to this many tokens; -1 for the service's "
+      "default (half the trigger)", -1, G_MAXINT64, -1, target_tokens,
+      SETUP (target_tokens), BY_UPDATE),
+  [GST_GEMINI_LIVE_CONFIG_RECONNECT] = BOOLEAN ("reconnect", "Reconnect",
+      "Reconnect after transient failures and goAway", TRUE, reconnect,
+      NOT_SENT, AT_START),
+  [GST_GEMINI_LIVE_CONFIG_IDLE_TIMEOUT] = NUMBER (KIND_UINT, "idle-timeout",
+      "Idle timeout",
+      "Prompt the model after this many seconds of user silence (\"are you "
+      "still there?\"); 0 = never", 0, 3600, 0, idle_timeout, NOT_SENT,
+      ANY_TIME),
+  [GST_GEMINI_LIVE_CONFIG_SCENARIO] = STRING ("scenario", "Scenario",
+      "Emulator scenario file (with endpoint=local)", NULL, scenario,
+      NOT_SENT, AT_START),
+};
+
+/* Enums are stored as gint. */
+G_STATIC_ASSERT (sizeof (GstGeminiLiveVad) == sizeof (gint));
+
+#define MEMBER(config, p, type) G_STRUCT_MEMBER (type, config, (p)->field)
 
 void
 gst_gemini_live_config_init (GstGeminiLiveConfig * config)
 {
+  guint i;
+
   memset (config, 0, sizeof (*config));
-  config->endpoint = g_strdup (DEFAULT_ENDPOINT);
-  config->model = g_strdup (DEFAULT_MODEL);
-  config->temperature = -1.0;
-  config->prefix_padding_ms = -1;
-  config->silence_duration_ms = -1;
-  config->input_transcription = TRUE;
-  config->output_transcription = TRUE;
-  config->session_resumption = TRUE;
-  config->context_compression = TRUE;
-  config->trigger_tokens = -1;
-  config->target_tokens = -1;
-  config->reconnect = TRUE;
+  for (i = 0; i < G_N_ELEMENTS (properties); i++) {
+    const Property *p = &properties[i];
+    switch (p->kind) {
+      case KIND_STRING:
+        MEMBER (config, p, gchar *) = g_strdup (p->sdef);
+        break;
+      case KIND_BOOLEAN:
+      case KIND_INT:
+      case KIND_ENUM:
+        MEMBER (config, p, gint) = p->def;
+        break;
+      case KIND_UINT:
+        MEMBER (config, p, guint) = p->def;
+        break;
+      case KIND_INT64:
+        MEMBER (config, p, gint64) = p->def;
+        break;
+      case KIND_DOUBLE:
+        MEMBER (config, p, gdouble) = p->ddef;
+        break;
+    }
+  }
 }
 
 void
 gst_gemini_live_config_clear (GstGeminiLiveConfig * config)
 {
-  g_free (config->api_key);
-  g_free (config->endpoint);
-  g_free (config->model);
-  g_free (config->voice);
-  g_free (config->language_code);
-  g_free (config->system_instruction);
-  g_free (config->system_instruction_file);
-  g_free (config->tools_file);
-  g_free (config->resume_handle);
-  g_free (config->scenario);
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (properties); i++)
+    if (properties[i].kind == KIND_STRING)
+      g_free (MEMBER (config, &properties[i], gchar *));
   memset (config, 0, sizeof (*config));
 }
 
@@ -126,135 +241,54 @@ void
 gst_gemini_live_config_copy (GstGeminiLiveConfig * dest,
     const GstGeminiLiveConfig * src)
 {
+  guint i;
+
   *dest = *src;
-  dest->api_key = g_strdup (src->api_key);
-  dest->endpoint = g_strdup (src->endpoint);
-  dest->model = g_strdup (src->model);
-  dest->voice = g_strdup (src->voice);
-  dest->language_code = g_strdup (src->language_code);
-  dest->system_instruction = g_strdup (src->system_instruction);
-  dest->system_instruction_file = g_strdup (src->system_instruction_file);
-  dest->tools_file = g_strdup (src->tools_file);
-  dest->resume_handle = g_strdup (src->resume_handle);
-  dest->scenario = g_strdup (src->scenario);
+  for (i = 0; i < G_N_ELEMENTS (properties); i++)
+    if (properties[i].kind == KIND_STRING)
+      MEMBER (dest, &properties[i], gchar *) =
+          g_strdup (MEMBER (src, &properties[i], gchar *));
+}
+
+static GParamSpec *
+param_spec_new (const Property * p)
+{
+  GParamFlags flags = G_PARAM_STATIC_STRINGS | (p->write_only ?
+      G_PARAM_WRITABLE : G_PARAM_READWRITE) | (p->change == ANY_TIME ?
+      GST_PARAM_MUTABLE_PLAYING : GST_PARAM_MUTABLE_READY);
+
+  switch (p->kind) {
+    case KIND_STRING:
+      return g_param_spec_string (p->name, p->nick, p->blurb, p->sdef, flags);
+    case KIND_BOOLEAN:
+      return g_param_spec_boolean (p->name, p->nick, p->blurb, p->def, flags);
+    case KIND_INT:
+      return g_param_spec_int (p->name, p->nick, p->blurb, p->min, p->max,
+          p->def, flags);
+    case KIND_UINT:
+      return g_param_spec_uint (p->name, p->nick, p->blurb, p->min, p->max,
+          p->def, flags);
+    case KIND_INT64:
+      return g_param_spec_int64 (p->name, p->nick, p->blurb, p->min, p->max,
+          p->def, flags);
+    case KIND_DOUBLE:
+      return g_param_spec_double (p->name, p->nick, p->blurb, p->dmin,
+          p->dmax, p->ddef, flags);
+    case KIND_ENUM:
+      return g_param_spec_enum (p->name, p->nick, p->blurb, p->enum_type (),
+          p->def, flags);
+  }
+  g_assert_not_reached ();
 }
 
 void
 gst_gemini_live_config_install_properties (GObjectClass * klass, guint first_id)
 {
-  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-      GST_PARAM_MUTABLE_READY;
-  GParamSpec *specs[GST_GEMINI_LIVE_CONFIG_N_PROPERTIES];
   guint i;
 
-  specs[GST_GEMINI_LIVE_CONFIG_API_KEY] = g_param_spec_string ("api-key",
-      "API key",
-      "Gemini API key or ephemeral token (auth_tokens/…). Default: "
-      "GEMINI_API_KEY or GOOGLE_API_KEY from the environment. Write-only: it "
-      "is never read back, logged or posted", NULL,
-      G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
-  specs[GST_GEMINI_LIVE_CONFIG_ENDPOINT] =
-      g_param_spec_string ("endpoint", "Endpoint",
-      "Live API server: Google's (default), \"local\" for the "
-      "built-in emulator, or any ws:// (loopback only) or wss:// URL",
-      DEFAULT_ENDPOINT, rw);
-  specs[GST_GEMINI_LIVE_CONFIG_MODEL] =
-      g_param_spec_string ("model", "Model", "Live model name", DEFAULT_MODEL,
-      rw);
-  specs[GST_GEMINI_LIVE_CONFIG_VOICE] =
-      g_param_spec_string ("voice", "Voice",
-      "Prebuilt voice (Puck, Kore, Aoede, …); NULL for the model's "
-      "default", NULL, rw);
-  specs[GST_GEMINI_LIVE_CONFIG_LANGUAGE_CODE] =
-      g_param_spec_string ("language-code", "Language code",
-      "BCP-47 language of the model's speech (en-US, …); NULL for automatic",
-      NULL, rw);
-  specs[GST_GEMINI_LIVE_CONFIG_SYSTEM_INSTRUCTION] =
-      g_param_spec_string ("system-instruction", "System instruction",
-      "What the model is and how it behaves", NULL, rw);
-  specs[GST_GEMINI_LIVE_CONFIG_SYSTEM_INSTRUCTION_FILE] =
-      g_param_spec_string ("system-instruction-file", "System instruction file",
-      "UTF-8 text file with the system "
-      "instruction (used when system-instruction is not set)", NULL, rw);
-  specs[GST_GEMINI_LIVE_CONFIG_TOOLS_FILE] =
-      g_param_spec_string ("tools-file", "Tools file",
-      "JSON file declaring the tools and their handlers " "(docs/tools.md)",
-      NULL, rw);
-  specs[GST_GEMINI_LIVE_CONFIG_TEMPERATURE] =
-      g_param_spec_double ("temperature", "Temperature",
-      "Sampling temperature; -1 for the model's default", -1.0, 2.0, -1.0, rw);
-  specs[GST_GEMINI_LIVE_CONFIG_THINKING_LEVEL] =
-      g_param_spec_enum ("thinking-level", "Thinking level",
-      "How much the model thinks before it speaks (3.1 models)",
-      gst_gemini_live_thinking_get_type (), GST_GEMINI_LIVE_THINKING_DEFAULT,
-      rw);
-  specs[GST_GEMINI_LIVE_CONFIG_VAD] =
-      g_param_spec_enum ("vad", "VAD", "Who decides when the user speaks",
-      gst_gemini_live_vad_get_type (), GST_GEMINI_LIVE_VAD_SERVER, rw);
-  specs[GST_GEMINI_LIVE_CONFIG_START_SENSITIVITY] =
-      g_param_spec_enum ("start-sensitivity", "Start sensitivity",
-      "Server VAD: how readily speech starts a turn",
-      gst_gemini_live_sensitivity_get_type (),
-      GST_GEMINI_LIVE_SENSITIVITY_DEFAULT, rw);
-  specs[GST_GEMINI_LIVE_CONFIG_END_SENSITIVITY] =
-      g_param_spec_enum ("end-sensitivity", "End sensitivity",
-      "Server VAD: how readily silence ends a turn",
-      gst_gemini_live_sensitivity_get_type (),
-      GST_GEMINI_LIVE_SENSITIVITY_DEFAULT, rw);
-  specs[GST_GEMINI_LIVE_CONFIG_PREFIX_PADDING_MS] =
-      g_param_spec_int ("prefix-padding-ms", "Prefix padding",
-      "Server VAD: milliseconds of speech needed to start a turn; -1 for the "
-      "service's default", -1, 10000, -1, rw);
-  specs[GST_GEMINI_LIVE_CONFIG_SILENCE_DURATION_MS] =
-      g_param_spec_int ("silence-duration-ms", "Silence duration",
-      "Server VAD: milliseconds of silence that end a turn; -1 for the "
-      "service's default", -1, 10000, -1, rw);
-  specs[GST_GEMINI_LIVE_CONFIG_ACTIVITY_HANDLING] =
-      g_param_spec_enum ("activity-handling", "Activity handling",
-      "Whether user speech interrupts the model",
-      gst_gemini_live_activity_handling_get_type (),
-      GST_GEMINI_LIVE_ACTIVITY_HANDLING_INTERRUPTS, rw);
-  specs[GST_GEMINI_LIVE_CONFIG_INPUT_TRANSCRIPTION] =
-      g_param_spec_boolean ("input-transcription", "Input transcription",
-      "Ask the service to transcribe the user", TRUE, rw);
-  specs[GST_GEMINI_LIVE_CONFIG_OUTPUT_TRANSCRIPTION] =
-      g_param_spec_boolean ("output-transcription", "Output transcription",
-      "Ask the service to transcribe the model", TRUE, rw);
-  specs[GST_GEMINI_LIVE_CONFIG_SESSION_RESUMPTION] =
-      g_param_spec_boolean ("session-resumption", "Session resumption",
-      "Ask for resumption handles so the call survives reconnections", TRUE,
-      rw);
-  specs[GST_GEMINI_LIVE_CONFIG_RESUME_HANDLE] =
-      g_param_spec_string ("resume-handle", "Resume handle",
-      "Read: the latest resumable handle (store it to resume after a "
-      "restart). Write: a stored handle to resume from at start", NULL,
-      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
-  specs[GST_GEMINI_LIVE_CONFIG_CONTEXT_COMPRESSION] =
-      g_param_spec_boolean ("context-compression", "Context compression",
-      "Sliding-window context compression, so sessions outlast 15 minutes",
-      TRUE, rw);
-  specs[GST_GEMINI_LIVE_CONFIG_TRIGGER_TOKENS] =
-      g_param_spec_int64 ("trigger-tokens", "Trigger tokens",
-      "Compress the context when it reaches this many tokens; -1 for the "
-      "service's default (80 % of the context window)", -1, G_MAXINT64, -1, rw);
-  specs[GST_GEMINI_LIVE_CONFIG_TARGET_TOKENS] =
-      g_param_spec_int64 ("target-tokens", "Target tokens",
-      "Compress the context down to this many tokens; -1 for the service's "
-      "default (half the trigger)", -1, G_MAXINT64, -1, rw);
-  specs[GST_GEMINI_LIVE_CONFIG_RECONNECT] =
-      g_param_spec_boolean ("reconnect", "Reconnect",
-      "Reconnect after transient failures and goAway", TRUE, rw);
-  specs[GST_GEMINI_LIVE_CONFIG_IDLE_TIMEOUT] =
-      g_param_spec_uint ("idle-timeout", "Idle timeout",
-      "Prompt the model after this many seconds of user silence (\"are you "
-      "still there?\"); 0 = never", 0, 3600, 0,
-      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
-  specs[GST_GEMINI_LIVE_CONFIG_SCENARIO] =
-      g_param_spec_string ("scenario", "Scenario",
-      "Emulator scenario file (with endpoint=local)", NULL, rw);
-
-  for (i = 0; i < GST_GEMINI_LIVE_CONFIG_N_PROPERTIES; i++)
-    g_object_class_install_property (klass, first_id + i, specs[i]);
+  for (i = 0; i < G_N_ELEMENTS (properties); i++)
+    g_object_class_install_property (klass, first_id + i,
+        param_spec_new (&properties[i]));
 }
 
 void
@@ -296,195 +330,142 @@ gst_gemini_live_install_playback_properties (GObjectClass * klass,
           GST_PARAM_MUTABLE_PLAYING));
 }
 
-static void
-set_string (gchar ** field, const GValue * value)
-{
-  g_free (*field);
-  *field = g_value_dup_string (value);
-  if (*field != NULL && **field == '\0')
-    g_clear_pointer (field, g_free);
-}
-
 gboolean
-gst_gemini_live_config_set_property (GstGeminiLiveConfig * c, guint id,
+gst_gemini_live_config_set_property (GstGeminiLiveConfig * config, guint id,
     const GValue * value)
 {
-  switch (id) {
-    case GST_GEMINI_LIVE_CONFIG_API_KEY:
-      set_string (&c->api_key, value);
+  const Property *p;
+
+  if (id >= G_N_ELEMENTS (properties))
+    return FALSE;
+  p = &properties[id];
+  switch (p->kind) {
+    case KIND_STRING:{
+      gchar **field = &MEMBER (config, p, gchar *);
+      g_free (*field);
+      *field = g_value_dup_string (value);
+      /* NULL and "" mean the default. */
+      if (*field != NULL && **field == '\0')
+        g_clear_pointer (field, g_free);
+      if (*field == NULL)
+        *field = g_strdup (p->sdef);
       break;
-    case GST_GEMINI_LIVE_CONFIG_ENDPOINT:
-      set_string (&c->endpoint, value);
-      if (c->endpoint == NULL)
-        c->endpoint = g_strdup (DEFAULT_ENDPOINT);
+    }
+    case KIND_BOOLEAN:
+      MEMBER (config, p, gboolean) = g_value_get_boolean (value);
       break;
-    case GST_GEMINI_LIVE_CONFIG_MODEL:
-      set_string (&c->model, value);
-      if (c->model == NULL)
-        c->model = g_strdup (DEFAULT_MODEL);
+    case KIND_INT:
+      MEMBER (config, p, gint) = g_value_get_int (value);
       break;
-    case GST_GEMINI_LIVE_CONFIG_VOICE:
-      set_string (&c->voice, value);
+    case KIND_UINT:
+      MEMBER (config, p, guint) = g_value_get_uint (value);
       break;
-    case GST_GEMINI_LIVE_CONFIG_LANGUAGE_CODE:
-      set_string (&c->language_code, value);
+    case KIND_INT64:
+      MEMBER (config, p, gint64) = g_value_get_int64 (value);
       break;
-    case GST_GEMINI_LIVE_CONFIG_SYSTEM_INSTRUCTION:
-      set_string (&c->system_instruction, value);
+    case KIND_DOUBLE:
+      MEMBER (config, p, gdouble) = g_value_get_double (value);
       break;
-    case GST_GEMINI_LIVE_CONFIG_SYSTEM_INSTRUCTION_FILE:
-      set_string (&c->system_instruction_file, value);
+    case KIND_ENUM:
+      MEMBER (config, p, gint) = g_value_get_enum (value);
       break;
-    case GST_GEMINI_LIVE_CONFIG_TOOLS_FILE:
-      set_string (&c->tools_file, value);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_TEMPERATURE:
-      c->temperature = g_value_get_double (value);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_THINKING_LEVEL:
-      c->thinking_level = g_value_get_enum (value);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_VAD:
-      c->vad = g_value_get_enum (value);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_START_SENSITIVITY:
-      c->start_sensitivity = g_value_get_enum (value);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_END_SENSITIVITY:
-      c->end_sensitivity = g_value_get_enum (value);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_PREFIX_PADDING_MS:
-      c->prefix_padding_ms = g_value_get_int (value);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_SILENCE_DURATION_MS:
-      c->silence_duration_ms = g_value_get_int (value);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_ACTIVITY_HANDLING:
-      c->activity_handling = g_value_get_enum (value);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_INPUT_TRANSCRIPTION:
-      c->input_transcription = g_value_get_boolean (value);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_OUTPUT_TRANSCRIPTION:
-      c->output_transcription = g_value_get_boolean (value);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_SESSION_RESUMPTION:
-      c->session_resumption = g_value_get_boolean (value);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_RESUME_HANDLE:
-      set_string (&c->resume_handle, value);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_CONTEXT_COMPRESSION:
-      c->context_compression = g_value_get_boolean (value);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_TRIGGER_TOKENS:
-      c->trigger_tokens = g_value_get_int64 (value);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_TARGET_TOKENS:
-      c->target_tokens = g_value_get_int64 (value);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_RECONNECT:
-      c->reconnect = g_value_get_boolean (value);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_IDLE_TIMEOUT:
-      c->idle_timeout = g_value_get_uint (value);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_SCENARIO:
-      set_string (&c->scenario, value);
-      break;
-    default:
-      return FALSE;
   }
   return TRUE;
 }
 
 gboolean
-gst_gemini_live_config_get_property (const GstGeminiLiveConfig * c, guint id,
-    GValue * value)
+gst_gemini_live_config_get_property (const GstGeminiLiveConfig * config,
+    guint id, GValue * value)
 {
-  switch (id) {
-    case GST_GEMINI_LIVE_CONFIG_API_KEY:
-      /* Write-only: never handed out. */
+  const Property *p;
+
+  if (id >= G_N_ELEMENTS (properties))
+    return FALSE;
+  p = &properties[id];
+  /* Write-only: never handed out. */
+  if (p->write_only)
+    return TRUE;
+  switch (p->kind) {
+    case KIND_STRING:
+      g_value_set_string (value, MEMBER (config, p, gchar *));
       break;
-    case GST_GEMINI_LIVE_CONFIG_ENDPOINT:
-      g_value_set_string (value, c->endpoint);
+    case KIND_BOOLEAN:
+      g_value_set_boolean (value, MEMBER (config, p, gboolean));
       break;
-    case GST_GEMINI_LIVE_CONFIG_MODEL:
-      g_value_set_string (value, c->model);
+    case KIND_INT:
+      g_value_set_int (value, MEMBER (config, p, gint));
       break;
-    case GST_GEMINI_LIVE_CONFIG_VOICE:
-      g_value_set_string (value, c->voice);
+    case KIND_UINT:
+      g_value_set_uint (value, MEMBER (config, p, guint));
       break;
-    case GST_GEMINI_LIVE_CONFIG_LANGUAGE_CODE:
-      g_value_set_string (value, c->language_code);
+    case KIND_INT64:
+      g_value_set_int64 (value, MEMBER (config, p, gint64));
       break;
-    case GST_GEMINI_LIVE_CONFIG_SYSTEM_INSTRUCTION:
-      g_value_set_string (value, c->system_instruction);
+    case KIND_DOUBLE:
+      g_value_set_double (value, MEMBER (config, p, gdouble));
       break;
-    case GST_GEMINI_LIVE_CONFIG_SYSTEM_INSTRUCTION_FILE:
-      g_value_set_string (value, c->system_instruction_file);
+    case KIND_ENUM:
+      g_value_set_enum (value, MEMBER (config, p, gint));
       break;
-    case GST_GEMINI_LIVE_CONFIG_TOOLS_FILE:
-      g_value_set_string (value, c->tools_file);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_TEMPERATURE:
-      g_value_set_double (value, c->temperature);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_THINKING_LEVEL:
-      g_value_set_enum (value, c->thinking_level);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_VAD:
-      g_value_set_enum (value, c->vad);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_START_SENSITIVITY:
-      g_value_set_enum (value, c->start_sensitivity);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_END_SENSITIVITY:
-      g_value_set_enum (value, c->end_sensitivity);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_PREFIX_PADDING_MS:
-      g_value_set_int (value, c->prefix_padding_ms);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_SILENCE_DURATION_MS:
-      g_value_set_int (value, c->silence_duration_ms);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_ACTIVITY_HANDLING:
-      g_value_set_enum (value, c->activity_handling);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_INPUT_TRANSCRIPTION:
-      g_value_set_boolean (value, c->input_transcription);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_OUTPUT_TRANSCRIPTION:
-      g_value_set_boolean (value, c->output_transcription);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_SESSION_RESUMPTION:
-      g_value_set_boolean (value, c->session_resumption);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_RESUME_HANDLE:
-      g_value_set_string (value, c->resume_handle);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_CONTEXT_COMPRESSION:
-      g_value_set_boolean (value, c->context_compression);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_TRIGGER_TOKENS:
-      g_value_set_int64 (value, c->trigger_tokens);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_TARGET_TOKENS:
-      g_value_set_int64 (value, c->target_tokens);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_RECONNECT:
-      g_value_set_boolean (value, c->reconnect);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_IDLE_TIMEOUT:
-      g_value_set_uint (value, c->idle_timeout);
-      break;
-    case GST_GEMINI_LIVE_CONFIG_SCENARIO:
-      g_value_set_string (value, c->scenario);
-      break;
-    default:
-      return FALSE;
   }
   return TRUE;
+}
+
+typedef struct
+{
+  GstGeminiLiveConfig *config;
+  GObjectClass *klass;
+  GError **error;
+} ApplyData;
+
+static gboolean
+apply_field (GQuark field_id, const GValue * value, gpointer user_data)
+{
+  ApplyData *data = user_data;
+  const gchar *name = g_quark_to_string (field_id);
+  GParamSpec *pspec = NULL;
+  GValue converted = G_VALUE_INIT;
+  gboolean ok;
+  guint id;
+
+  for (id = 0; id < G_N_ELEMENTS (properties); id++)
+    if (g_str_equal (properties[id].name, name))
+      break;
+  if (id < G_N_ELEMENTS (properties) && properties[id].change != AT_START)
+    pspec = g_object_class_find_property (data->klass, name);
+  if (pspec == NULL) {
+    g_set_error (data->error, VP_ERROR, VP_ERROR_SETTINGS,
+        "update: \"%s\" is not a setting a running session can change. "
+        "Change system-instruction(-file), tools-file, voice, "
+        "language-code, temperature, thinking-level, the VAD settings or "
+        "the transcriptions; stop the pipeline to change the others.", name);
+    return FALSE;
+  }
+
+  g_value_init (&converted, pspec->value_type);
+  if (G_VALUE_HOLDS_STRING (value) && pspec->value_type != G_TYPE_STRING)
+    ok = gst_value_deserialize (&converted, g_value_get_string (value));
+  else
+    ok = g_value_transform (value, &converted);
+  ok = ok && !g_param_value_validate (pspec, &converted);
+  if (ok)
+    gst_gemini_live_config_set_property (data->config, id, &converted);
+  else
+    g_set_error (data->error, VP_ERROR, VP_ERROR_SETTINGS,
+        "update: the value of \"%s\" is not a valid %s.", name,
+        g_type_name (pspec->value_type));
+  g_value_unset (&converted);
+  return ok;
+}
+
+gboolean
+gst_gemini_live_config_apply (GstGeminiLiveConfig * config,
+    GObjectClass * klass, const GstStructure * settings, GError ** error)
+{
+  ApplyData data = { config, klass, error };
+
+  return settings == NULL || gst_structure_foreach (settings, apply_field,
+      &data);
 }
 
 static const gchar *
@@ -522,11 +503,36 @@ gst_gemini_live_config_to_setup (const GstGeminiLiveConfig * c,
     VpTools ** tools_out, GPtrArray * warnings, GError ** error)
 {
   g_autoptr (VpSetupConfig) setup = vp_setup_config_new ();
+  guint i;
 
-  setup->model = g_strdup (c->model);
-  setup->voice = g_strdup (c->voice);
-  setup->language_code = g_strdup (c->language_code);
-  setup->temperature = c->temperature;
+  /* The values sent as they are. */
+  for (i = 0; i < G_N_ELEMENTS (properties); i++) {
+    const Property *p = &properties[i];
+    gpointer to;
+
+    if (p->setup < 0)
+      continue;
+    to = G_STRUCT_MEMBER_P (setup, p->setup);
+    switch (p->kind) {
+      case KIND_STRING:
+        *(gchar **) to = g_strdup (MEMBER (c, p, gchar *));
+        break;
+      case KIND_BOOLEAN:
+      case KIND_INT:
+      case KIND_UINT:
+      case KIND_ENUM:
+        *(gint *) to = MEMBER (c, p, gint);
+        break;
+      case KIND_INT64:
+        *(gint64 *) to = MEMBER (c, p, gint64);
+        break;
+      case KIND_DOUBLE:
+        *(gdouble *) to = MEMBER (c, p, gdouble);
+        break;
+    }
+  }
+
+  /* The DERIVED ones. */
   setup->thinking_level = g_strdup (thinking_wire (c->thinking_level));
 
   if (c->system_instruction != NULL) {
@@ -579,13 +585,7 @@ gst_gemini_live_config_to_setup (const GstGeminiLiveConfig * c,
   if (c->activity_handling == GST_GEMINI_LIVE_ACTIVITY_HANDLING_NO_INTERRUPTION)
     setup->activity_handling = g_strdup ("NO_INTERRUPTION");
 
-  setup->input_transcription = c->input_transcription;
-  setup->output_transcription = c->output_transcription;
   setup->session_resumption = c->session_resumption || c->resume_handle;
-  setup->resume_handle = g_strdup (c->resume_handle);
-  setup->context_compression = c->context_compression;
-  setup->trigger_tokens = c->trigger_tokens;
-  setup->target_tokens = c->target_tokens;
 
   return g_steal_pointer (&setup);
 }

@@ -4,47 +4,21 @@
  */
 
 /* The session configuration properties, shared by geminilivesink and the
- * geminilive bin: one table of properties, one struct, one conversion to
- * the wire setup. */
+ * geminilive bin: one table of properties (gstgeminiliveconfig.c), one
+ * struct, one conversion to the wire setup.  Also the read-only
+ * statistics and the playback properties the elements have in common. */
 
 #pragma once
 
 #include <gst/gst.h>
 #include <voxpipe.h>
 
+#include "gstgeminiliveenums.h"
+
 G_BEGIN_DECLS
 
-typedef enum {
-  GST_GEMINI_LIVE_VAD_SERVER,
-  GST_GEMINI_LIVE_VAD_CLIENT,
-  GST_GEMINI_LIVE_VAD_MANUAL,
-} GstGeminiLiveVad;
-
-typedef enum {
-  GST_GEMINI_LIVE_SENSITIVITY_DEFAULT,
-  GST_GEMINI_LIVE_SENSITIVITY_HIGH,
-  GST_GEMINI_LIVE_SENSITIVITY_LOW,
-} GstGeminiLiveSensitivity;
-
-typedef enum {
-  GST_GEMINI_LIVE_ACTIVITY_HANDLING_INTERRUPTS,
-  GST_GEMINI_LIVE_ACTIVITY_HANDLING_NO_INTERRUPTION,
-} GstGeminiLiveActivityHandling;
-
-typedef enum {
-  GST_GEMINI_LIVE_THINKING_DEFAULT,
-  GST_GEMINI_LIVE_THINKING_MINIMAL,
-  GST_GEMINI_LIVE_THINKING_LOW,
-  GST_GEMINI_LIVE_THINKING_MEDIUM,
-  GST_GEMINI_LIVE_THINKING_HIGH,
-} GstGeminiLiveThinking;
-
-GType gst_gemini_live_vad_get_type (void);
-GType gst_gemini_live_sensitivity_get_type (void);
-GType gst_gemini_live_activity_handling_get_type (void);
-GType gst_gemini_live_thinking_get_type (void);
-
-/* Property ids, relative to the first id the element reserves. */
+/* Property ids, relative to the first id the element reserves: the rows
+ * of the table. */
 typedef enum {
   GST_GEMINI_LIVE_CONFIG_API_KEY,
   GST_GEMINI_LIVE_CONFIG_ENDPOINT,
@@ -127,6 +101,13 @@ gboolean gst_gemini_live_config_set_property (GstGeminiLiveConfig * config,
     guint id, const GValue * value);
 gboolean gst_gemini_live_config_get_property (const GstGeminiLiveConfig *
     config, guint id, GValue * value);
+
+/* The "update" action's settings (property name → value, strings are
+ * deserialized) applied to @config; @klass has the properties.  FALSE
+ * with @error at the first one a running session cannot take, or whose
+ * value is invalid. */
+gboolean gst_gemini_live_config_apply (GstGeminiLiveConfig * config,
+    GObjectClass * klass, const GstStructure * settings, GError ** error);
 
 /* The setup message for @config: reads the system instruction and tools
  * files.  @tools (out, nullable) gets the tools file's tools and handlers.

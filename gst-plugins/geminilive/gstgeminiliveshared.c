@@ -3,15 +3,55 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* The shared state behind a session name (gstgeminiliveshared.h): the
+ * registry of names, the session's lifetime (and the emulator's for
+ * endpoint=local), and the session's events turned into element signals
+ * and geminilive/<event> messages.
+ *
+ * Locking: shared->lock protects the fields tagged below.  Lock order:
+ * object lock → shared->lock → the playout queue's lock → the session's.
+ * shared->lock is not held while posting, emitting or calling the
+ * session: events take a reference to their target under it, then act.
+ * The network thread queues model audio while it holds shared->lock, so
+ * that a closed session's late audio cannot land after close(). */
+
 #include "config.h"
 
 #include "gstgeminiliveshared.h"
-#include "gstgeminiliveelements.h"
 
-#include <gst/audio/audio.h>
+#include <voxpipe-emulator.h>
 
-GST_DEBUG_CATEGORY_EXTERN (gst_gemini_live_debug);
+GST_DEBUG_CATEGORY_STATIC (gst_gemini_live_debug);
 #define GST_CAT_DEFAULT gst_gemini_live_debug
+
+void
+gst_gemini_live_shared_init (void)
+{
+  GST_DEBUG_CATEGORY_INIT (gst_gemini_live_debug, "geminilivesession", 0,
+      "Gemini Live session shared by the geminilive elements");
+}
+
+struct _GstGeminiLiveShared
+{
+  gchar *name;
+  GstGeminiLivePlayout *playout;        /* its own lock */
+
+  GMutex lock;
+  /* Everything below is protected by lock. */
+  VpLiveSession *session;
+  GstElement *owner;            /* the configuring sink; not reffed */
+  GstElement *target;           /* where signals and messages go; not reffed */
+
+  gint64 turn_began_us;         /* when the user's turn ended (monotonic) */
+  gboolean turn_interrupted;    /* the coming turnComplete ends an interrupted turn */
+  gint64 last_activity_us;      /* either side spoke or a turn ended */
+  gboolean model_busy;          /* between the model's first audio and turnComplete */
+  guint calls_pending;          /* tool calls not answered yet */
+  gboolean was_ready;           /* setupComplete came at least once */
+  gboolean end_after_turn;      /* end-call: over when this turn completes */
+  gboolean has_latency;         /* a turn of this session started */
+  gdouble last_latency_ms;      /* its voice-to-voice latency, or -1 */
+};
 
 /* name → shared state, like interaudio's surface list. */
 G_LOCK_DEFINE_STATIC (registry);
@@ -41,22 +81,13 @@ gst_gemini_live_shared_acquire (const gchar * name)
     entry = g_new0 (SharedEntry, 1);
     entry->shared.name = g_strdup (name);
     g_mutex_init (&entry->shared.lock);
-    entry->shared.playout = gst_adapter_new ();
-    g_queue_init (&entry->shared.texts);
-    g_queue_init (&entry->shared.turn_starts);
+    entry->shared.playout = gst_gemini_live_playout_new ();
     registry = g_list_prepend (registry, entry);
   }
   entry->refcount++;
   G_UNLOCK (registry);
 
   return &entry->shared;
-}
-
-static void
-text_free (GstGeminiLiveText * text)
-{
-  g_free (text->text);
-  g_free (text);
 }
 
 void
@@ -73,16 +104,14 @@ gst_gemini_live_shared_release (GstGeminiLiveShared * shared)
   G_UNLOCK (registry);
 
   g_clear_object (&shared->session);
-  g_object_unref (shared->playout);
-  g_queue_clear_full (&shared->texts, (GDestroyNotify) text_free);
-  g_queue_clear_full (&shared->turn_starts, g_free);
+  gst_gemini_live_playout_free (shared->playout);
   g_mutex_clear (&shared->lock);
   g_free (shared->name);
   g_free (entry);
 }
 
-static gpointer
-shared_ref (GstGeminiLiveShared * shared)
+GstGeminiLiveShared *
+gst_gemini_live_shared_ref (GstGeminiLiveShared * shared)
 {
   G_LOCK (registry);
   ((SharedEntry *) shared)->refcount++;
@@ -94,6 +123,24 @@ static void
 shared_unref_closure (gpointer data, GClosure * closure)
 {
   gst_gemini_live_shared_release (data);
+}
+
+GstGeminiLivePlayout *
+gst_gemini_live_shared_get_playout (GstGeminiLiveShared * shared)
+{
+  return shared->playout;
+}
+
+VpLiveSession *
+gst_gemini_live_shared_ref_session (GstGeminiLiveShared * shared)
+{
+  VpLiveSession *session = NULL;
+
+  g_mutex_lock (&shared->lock);
+  if (shared->session != NULL)
+    session = g_object_ref (shared->session);
+  g_mutex_unlock (&shared->lock);
+  return session;
 }
 
 /* Returns the event target, reffed, or NULL once the owner detached.
@@ -111,18 +158,49 @@ ref_target (GstGeminiLiveShared * shared)
   return target;
 }
 
+/* Emits @signal (nullable) on the event target with the arguments that
+ * follow, then posts @message (nullable, owned) as its element message
+ * geminilive/<event>: every event the application sees goes through here. */
+static void
+emit (GstGeminiLiveShared * shared, GstStructure * message,
+    const gchar * signal, ...)
+{
+  GstElement *target = ref_target (shared);
+  va_list args;
+
+  if (target == NULL) {
+    if (message != NULL)
+      gst_structure_free (message);
+    return;
+  }
+  if (signal != NULL) {
+    va_start (args, signal);
+    g_signal_emit_valist (target, g_signal_lookup (signal,
+            G_OBJECT_TYPE (target)), 0, args);
+    va_end (args);
+  }
+  if (message != NULL)
+    gst_element_post_message (target,
+        gst_message_new_element (GST_OBJECT (target), message));
+  gst_object_unref (target);
+}
+
 void
 gst_gemini_live_shared_post (GstGeminiLiveShared * shared,
     GstStructure * structure)
 {
+  emit (shared, structure, NULL);
+}
+
+/* Tells the event target that @property changed. */
+static void
+notify (GstGeminiLiveShared * shared, const gchar * property)
+{
   GstElement *target = ref_target (shared);
 
-  if (target == NULL) {
-    gst_structure_free (structure);
+  if (target == NULL)
     return;
-  }
-  gst_element_post_message (target,
-      gst_message_new_element (GST_OBJECT (target), structure));
+  g_object_notify (G_OBJECT (target), property);
   gst_object_unref (target);
 }
 
@@ -164,18 +242,11 @@ static void
 emit_session (GstGeminiLiveShared * shared, VpLiveSession * session,
     const gchar * state)
 {
-  GstElement *target = ref_target (shared);
-  g_autofree gchar *handle = NULL;
+  g_autofree gchar *handle = vp_live_session_dup_resume_handle (session);
 
-  if (target == NULL)
-    return;
-  handle = vp_live_session_dup_resume_handle (session);
-  g_signal_emit_by_name (target, "session", state, handle);
-  gst_element_post_message (target,
-      gst_message_new_element (GST_OBJECT (target),
-          gst_structure_new ("geminilive/session", "state", G_TYPE_STRING,
-              state, "handle", G_TYPE_STRING, handle, NULL)));
-  gst_object_unref (target);
+  emit (shared, gst_structure_new ("geminilive/session", "state",
+          G_TYPE_STRING, state, "handle", G_TYPE_STRING, handle, NULL),
+      "session", state, handle);
 }
 
 static void
@@ -186,8 +257,9 @@ on_state_changed (VpLiveSession * session, VpSessionState state,
     return;
   if (state == VP_SESSION_STATE_READY)
     shared->was_ready = TRUE;
+  /* The src plays what is queued, then ends. */
   if (state == VP_SESSION_STATE_CLOSED)
-    shared->conversation_over = TRUE;
+    gst_gemini_live_playout_end (shared->playout, FALSE);
   g_mutex_unlock (&shared->lock);
   emit_session (shared, session, state_name (state));
 }
@@ -200,13 +272,6 @@ on_reconnected (VpLiveSession * session, gboolean resumed,
 {
   if (resumed)
     emit_session (shared, session, "resumed");
-}
-
-void
-gst_gemini_live_shared_wake_player (GstGeminiLiveShared * shared)
-{
-  if (shared->idle_wait != NULL)
-    gst_clock_id_unschedule (shared->idle_wait);
 }
 
 static void
@@ -223,17 +288,8 @@ on_audio (VpLiveSession * session, GBytes * pcm, guint rate,
     return;
   shared->last_activity_us = g_get_monotonic_time ();
   shared->model_busy = TRUE;
-  if (!shared->turn_has_audio) {
-    /* The turn's first sample: the src reports it when it plays. */
-    GstGeminiLiveTurnStart *start = g_new0 (GstGeminiLiveTurnStart, 1);
-    start->position = shared->samples_in;
-    start->began_us = shared->turn_began_us;
-    g_queue_push_tail (&shared->turn_starts, start);
-    shared->turn_has_audio = TRUE;
-  }
-  gst_adapter_push (shared->playout, gst_buffer_new_wrapped_bytes (pcm));
-  shared->samples_in += g_bytes_get_size (pcm) / 2;
-  gst_gemini_live_shared_wake_player (shared);
+  gst_gemini_live_playout_push_audio (shared->playout, pcm,
+      shared->turn_began_us);
   g_mutex_unlock (&shared->lock);
 }
 
@@ -241,17 +297,9 @@ static void
 emit_transcript (GstGeminiLiveShared * shared, const gchar * role,
     const gchar * text, gboolean finished)
 {
-  GstElement *target = ref_target (shared);
-
-  if (target == NULL)
-    return;
-  g_signal_emit_by_name (target, "transcript", role, text, finished);
-  gst_element_post_message (target,
-      gst_message_new_element (GST_OBJECT (target),
-          gst_structure_new ("geminilive/transcript", "role", G_TYPE_STRING,
-              role, "text", G_TYPE_STRING, text, "finished", G_TYPE_BOOLEAN,
-              finished, NULL)));
-  gst_object_unref (target);
+  emit (shared, gst_structure_new ("geminilive/transcript", "role",
+          G_TYPE_STRING, role, "text", G_TYPE_STRING, text, "finished",
+          G_TYPE_BOOLEAN, finished, NULL), "transcript", role, text, finished);
 }
 
 static void
@@ -265,17 +313,10 @@ static void
 on_output_transcription (VpLiveSession * session, const gchar * text,
     gboolean finished, GstGeminiLiveShared * shared)
 {
-  GstGeminiLiveText *item;
-
   if (!lock_current (shared, session))
     return;
-  if (*text != '\0') {
-    /* It names the audio that follows it: due when that audio plays. */
-    item = g_new0 (GstGeminiLiveText, 1);
-    item->text = g_strdup (text);
-    item->position = shared->samples_in;
-    g_queue_push_tail (&shared->texts, item);
-  }
+  if (*text != '\0')
+    gst_gemini_live_playout_push_text (shared->playout, text);
   g_mutex_unlock (&shared->lock);
   emit_transcript (shared, "output", text, finished);
 }
@@ -284,16 +325,9 @@ static void
 emit_turn (GstGeminiLiveShared * shared, const gchar * state,
     gdouble latency_ms)
 {
-  GstElement *target = ref_target (shared);
-
-  if (target == NULL)
-    return;
-  g_signal_emit_by_name (target, "turn", state, latency_ms);
-  gst_element_post_message (target,
-      gst_message_new_element (GST_OBJECT (target),
-          gst_structure_new ("geminilive/turn", "state", G_TYPE_STRING, state,
-              "latency-ms", G_TYPE_DOUBLE, latency_ms, NULL)));
-  gst_object_unref (target);
+  emit (shared, gst_structure_new ("geminilive/turn", "state", G_TYPE_STRING,
+          state, "latency-ms", G_TYPE_DOUBLE, latency_ms, NULL),
+      "turn", state, latency_ms);
 }
 
 static void
@@ -310,14 +344,12 @@ on_turn_complete (VpLiveSession * session, const gchar * reason,
     return;
   /* An interrupted turn's turnComplete does not finish a turn, and the
    * user's turn that interrupted it is still to be answered. */
-  if (!shared->turn_interrupted) {
-    shared->turns_complete++;
+  if (!shared->turn_interrupted)
     shared->turn_began_us = 0;
-  }
+  gst_gemini_live_playout_end_turn (shared->playout, !shared->turn_interrupted);
   if (shared->end_after_turn)
-    shared->conversation_over = TRUE;
+    gst_gemini_live_playout_end (shared->playout, FALSE);
   shared->turn_interrupted = FALSE;
-  shared->turn_has_audio = FALSE;
   shared->model_busy = FALSE;
   shared->last_activity_us = g_get_monotonic_time ();
   g_mutex_unlock (&shared->lock);
@@ -327,33 +359,20 @@ on_turn_complete (VpLiveSession * session, const gchar * reason,
 static void
 on_interrupted (VpLiveSession * session, GstGeminiLiveShared * shared)
 {
-  GstElement *target;
   guint64 dropped;
 
   /* Barge-in: nothing of the old turn may leave the src after this. */
   if (!lock_current (shared, session))
     return;
-  dropped = gst_adapter_available (shared->playout) / 2;
-  gst_adapter_clear (shared->playout);
-  g_queue_clear_full (&shared->texts, (GDestroyNotify) text_free);
-  g_queue_clear_full (&shared->turn_starts, g_free);
-  shared->turn_has_audio = FALSE;
+  dropped = gst_gemini_live_playout_clear (shared->playout);
   shared->turn_interrupted = TRUE;
-  shared->epoch++;
   g_mutex_unlock (&shared->lock);
 
   GST_INFO ("session %s: interrupted, dropped %" G_GUINT64_FORMAT
       " queued samples", shared->name, dropped);
 
-  target = ref_target (shared);
-  if (target == NULL)
-    return;
-  g_signal_emit_by_name (target, "interrupted");
-  gst_element_post_message (target,
-      gst_message_new_element (GST_OBJECT (target),
-          gst_structure_new ("geminilive/interrupted", "dropped-samples",
-              G_TYPE_UINT64, dropped, NULL)));
-  gst_object_unref (target);
+  emit (shared, gst_structure_new ("geminilive/interrupted",
+          "dropped-samples", G_TYPE_UINT64, dropped, NULL), "interrupted");
   emit_turn (shared, "interrupted", -1);
 }
 
@@ -361,14 +380,9 @@ static void
 on_tool_call (VpLiveSession * session, const gchar * id, const gchar * name,
     const gchar * args, GstGeminiLiveShared * shared)
 {
-  GstElement *target = ref_target (shared);
-
   /* Only calls the application must answer; geminilive/tool-call was
    * posted for every call by on_tool_started(). */
-  if (target == NULL)
-    return;
-  g_signal_emit_by_name (target, "tool-call", id, name, args);
-  gst_object_unref (target);
+  emit (shared, NULL, "tool-call", id, name, args);
 }
 
 static void
@@ -421,62 +435,32 @@ static void
 on_tool_call_cancelled (VpLiveSession * session, const gchar * id,
     GstGeminiLiveShared * shared)
 {
-  GstElement *target;
-
   call_done (shared);
-  target = ref_target (shared);
-
-  if (target == NULL)
-    return;
-  g_signal_emit_by_name (target, "tool-call-cancelled", id);
-  gst_element_post_message (target,
-      gst_message_new_element (GST_OBJECT (target),
-          gst_structure_new ("geminilive/tool-call-cancelled", "id",
-              G_TYPE_STRING, id, NULL)));
-  gst_object_unref (target);
+  emit (shared, gst_structure_new ("geminilive/tool-call-cancelled", "id",
+          G_TYPE_STRING, id, NULL), "tool-call-cancelled", id);
 }
 
 static void
 on_go_away (VpLiveSession * session, gint64 time_left_ms,
     GstGeminiLiveShared * shared)
 {
-  GstElement *target = ref_target (shared);
-
-  if (target == NULL)
-    return;
-  g_signal_emit_by_name (target, "go-away", time_left_ms);
-  gst_element_post_message (target,
-      gst_message_new_element (GST_OBJECT (target),
-          gst_structure_new ("geminilive/go-away", "time-left-ms",
-              G_TYPE_INT64, time_left_ms, NULL)));
-  gst_object_unref (target);
+  emit (shared, gst_structure_new ("geminilive/go-away", "time-left-ms",
+          G_TYPE_INT64, time_left_ms, NULL), "go-away", time_left_ms);
 }
 
 static void
 on_resumption_update (VpLiveSession * session, const gchar * handle,
     gboolean resumable, GstGeminiLiveShared * shared)
 {
-  GstElement *target;
-
-  if (!resumable || handle == NULL)
-    return;
-  target = ref_target (shared);
-  if (target == NULL)
-    return;
-  g_object_notify (G_OBJECT (target), "resume-handle");
-  gst_object_unref (target);
+  if (resumable && handle != NULL)
+    notify (shared, "resume-handle");
 }
 
 static void
 on_usage (VpLiveSession * session, VpUsage * usage,
     GstGeminiLiveShared * shared)
 {
-  GstElement *target = ref_target (shared);
-  GstStructure *s;
-
-  if (target == NULL)
-    return;
-  s = gst_structure_new ("geminilive/usage",
+  GstStructure *s = gst_structure_new ("geminilive/usage",
       "input-tokens", G_TYPE_INT64, usage->input_tokens,
       "output-tokens", G_TYPE_INT64, usage->output_tokens,
       "input-audio-tokens", G_TYPE_INT64, usage->input_audio_tokens,
@@ -486,11 +470,9 @@ on_usage (VpLiveSession * session, VpUsage * usage,
       "input-audio-seconds", G_TYPE_DOUBLE, usage->input_audio_seconds,
       "output-audio-seconds", G_TYPE_DOUBLE, usage->output_audio_seconds,
       "cost-usd", G_TYPE_DOUBLE, usage->cost_usd, NULL);
-  g_signal_emit_by_name (target, "usage", s);
-  gst_element_post_message (target,
-      gst_message_new_element (GST_OBJECT (target), s));
-  g_object_notify (G_OBJECT (target), "cost");
-  gst_object_unref (target);
+
+  emit (shared, s, "usage", s);
+  notify (shared, "cost");
 }
 
 static void
@@ -556,29 +538,92 @@ on_error (VpLiveSession * session, GError * error, GstGeminiLiveShared * shared)
   gst_object_unref (target);
 }
 
-void
-gst_gemini_live_shared_open (GstGeminiLiveShared * shared,
-    GstElement * owner, GstElement * target, VpLiveSession * session)
+gboolean
+gst_gemini_live_shared_claim (GstGeminiLiveShared * shared, GstElement * owner)
 {
+  gboolean claimed;
+
+  g_mutex_lock (&shared->lock);
+  claimed = shared->owner == NULL;
+  if (claimed)
+    shared->owner = owner;
+  g_mutex_unlock (&shared->lock);
+  return claimed;
+}
+
+/* endpoint=local: the client never starts the emulator, so the shared
+ * state does, and hands the session its URL.  The handler of the
+ * session's "closed" holds the emulator: it stops once the session has
+ * closed its connection to it. */
+static void
+stop_emulator (VpLiveSession * session, gint code, const gchar * reason,
+    VpEmulator * emulator)
+{
+  vp_emulator_stop (emulator);
+}
+
+static void
+unref_emulator (gpointer emulator, GClosure * closure)
+{
+  g_object_unref (emulator);
+}
+
+static gboolean
+start_emulator (VpLiveSession * session, const gchar * scenario,
+    GError ** error)
+{
+  g_autoptr (GError) start_error = NULL;
+  g_autofree gchar *url = NULL;
+  VpEmulator *emulator = vp_emulator_new ();
+
+  if (scenario != NULL)
+    g_object_set (emulator, "scenario-file", scenario, NULL);
+  if (!vp_emulator_start (emulator, &start_error)) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+        "Could not start the built-in emulator: %s", start_error->message);
+    g_object_unref (emulator);
+    return FALSE;
+  }
+  url = vp_emulator_get_url (emulator);
+  g_object_set (session, "endpoint", url, NULL);
+  g_signal_connect_data (session, "closed", G_CALLBACK (stop_emulator),
+      emulator, unref_emulator, 0);
+  return TRUE;
+}
+
+gboolean
+gst_gemini_live_shared_open (GstGeminiLiveShared * shared,
+    GstElement * target, VpLiveSession * session, const gchar * scenario,
+    GError ** error)
+{
+  g_autofree gchar *endpoint = NULL;
+
+  g_object_get (session, "endpoint", &endpoint, NULL);
+  if (g_strcmp0 (endpoint, "local") == 0
+      && !start_emulator (session, scenario, error)) {
+    g_mutex_lock (&shared->lock);
+    shared->owner = NULL;
+    g_mutex_unlock (&shared->lock);
+    return FALSE;
+  }
+
   g_mutex_lock (&shared->lock);
   g_set_object (&shared->session, session);
-  shared->owner = owner;
   shared->target = target;
-  shared->conversation_over = FALSE;
   shared->end_after_turn = FALSE;
-  shared->turns_complete = 0;
   shared->turn_interrupted = FALSE;
   shared->was_ready = FALSE;
   shared->last_activity_us = 0;
   shared->model_busy = FALSE;
   shared->calls_pending = 0;
   shared->turn_began_us = 0;
-  shared->turn_has_audio = FALSE;
+  shared->has_latency = FALSE;
+  gst_gemini_live_playout_begin (shared->playout);
   g_mutex_unlock (&shared->lock);
 
 #define CONNECT(signal, handler) \
   g_signal_connect_data (session, signal, G_CALLBACK (handler), \
-      shared_ref (shared), shared_unref_closure, 0)
+      gst_gemini_live_shared_ref (shared), shared_unref_closure, 0)
   CONNECT ("state-changed", on_state_changed);
   CONNECT ("reconnected", on_reconnected);
   CONNECT ("audio", on_audio);
@@ -598,6 +643,7 @@ gst_gemini_live_shared_open (GstGeminiLiveShared * shared,
   CONNECT ("warning", on_warning);
   CONNECT ("error", on_error);
 #undef CONNECT
+  return TRUE;
 }
 
 void
@@ -609,10 +655,7 @@ gst_gemini_live_shared_close (GstGeminiLiveShared * shared)
   session = g_steal_pointer (&shared->session);
   shared->owner = NULL;
   shared->target = NULL;
-  shared->conversation_over = TRUE;
-  gst_adapter_clear (shared->playout);
-  g_queue_clear_full (&shared->texts, (GDestroyNotify) text_free);
-  g_queue_clear_full (&shared->turn_starts, g_free);
+  gst_gemini_live_playout_end (shared->playout, TRUE);
   g_mutex_unlock (&shared->lock);
 
   if (session != NULL) {
@@ -660,17 +703,28 @@ gst_gemini_live_shared_report_first_sample (GstGeminiLiveShared * shared,
     gint64 began_us, gint64 when_us)
 {
   gdouble latency_ms = -1;
-  GstElement *owner;
 
   if (began_us > 0)
     latency_ms = (when_us - began_us) / 1000.0;
   g_mutex_lock (&shared->lock);
-  owner = shared->owner ? gst_object_ref (shared->owner) : NULL;
-  g_mutex_unlock (&shared->lock);
-
-  if (owner != NULL) {
-    gst_gemini_live_sink_set_last_latency (owner, latency_ms);
-    gst_object_unref (owner);
+  if (shared->owner != NULL) {
+    shared->last_latency_ms = latency_ms;
+    shared->has_latency = TRUE;
   }
+  g_mutex_unlock (&shared->lock);
   emit_turn (shared, "started", latency_ms);
+}
+
+gboolean
+gst_gemini_live_shared_get_last_latency (GstGeminiLiveShared * shared,
+    gdouble * latency_ms)
+{
+  gboolean has_latency;
+
+  g_mutex_lock (&shared->lock);
+  has_latency = shared->has_latency;
+  if (has_latency)
+    *latency_ms = shared->last_latency_ms;
+  g_mutex_unlock (&shared->lock);
+  return has_latency;
 }

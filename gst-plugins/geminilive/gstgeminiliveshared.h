@@ -4,102 +4,77 @@
  */
 
 /* What geminilivesink and geminilivesrc share through their "session"
- * name, like interaudiosink/src share a surface: the VpLiveSession, the
- * model audio waiting to be played, and the turn bookkeeping.  The sink
- * owns the configuration and opens the session; the elements only attach
- * and detach.  Events from the service become element signals and
- * geminilive/<event> messages on the owner's event target. */
+ * name, like interaudiosink/src share a surface: the VpLiveSession (and,
+ * for endpoint=local, the emulator it talks to), the playout queue of
+ * model audio, and the turn bookkeeping.  The sink claims the name and
+ * opens the session; the src attaches to play it.  Events from the service
+ * become element signals and geminilive/<event> messages on the owner's
+ * event target. */
 
 #pragma once
 
 #include <gst/gst.h>
-#include <gst/base/gstadapter.h>
 #include <voxpipe.h>
+
+#include "gstgeminiliveplayout.h"
 
 G_BEGIN_DECLS
 
-#define GST_GEMINI_LIVE_RATE 24000
-
 typedef struct _GstGeminiLiveShared GstGeminiLiveShared;
 
-struct _GstGeminiLiveShared
-{
-  gchar *name;
+/* Once, before any other call: registers the debug category. */
+void gst_gemini_live_shared_init (void);
 
-  GMutex lock;
-  /* Everything below is protected by lock. */
-  VpLiveSession *session;
-  GstElement *owner;            /* the configuring sink; not reffed */
-  GstElement *target;           /* where signals and messages go; not reffed */
-
-  GstAdapter *playout;          /* model audio, S16LE mono 24 kHz */
-  guint64 samples_in;           /* total samples ever queued */
-  GQueue texts;                 /* GstGeminiLiveText waiting for their audio */
-  guint epoch;                  /* bumped by each barge-in: audio the src
-                                 * took before it must not leave */
-  GstClockID idle_wait;         /* the src's clock wait while it has no
-                                 * model audio: news unschedules it */
-
-  gint64 turn_began_us;         /* when the user's turn ended (monotonic) */
-  gboolean turn_has_audio;      /* the model's turn has sent audio */
-  GQueue turn_starts;           /* GstGeminiLiveTurnStart, not played yet */
-  guint turns_complete;
-  gboolean turn_interrupted;    /* the coming turnComplete ends an interrupted turn */
-  gint64 last_activity_us;      /* either side spoke or a turn ended */
-  gboolean model_busy;          /* between the model's first audio and turnComplete */
-  guint calls_pending;          /* tool calls not answered yet */
-  gboolean was_ready;           /* setupComplete came at least once */
-  gboolean conversation_over;   /* end-call or closed: drain, then EOS */
-  gboolean end_after_turn;      /* end-call: over when this turn completes */
-};
-
-/* A model turn whose first sample, @position, has not left the src yet;
- * @began_us: when the user's turn ended, or 0. */
-typedef struct
-{
-  guint64 position;
-  gint64 began_us;
-} GstGeminiLiveTurnStart;
-
-/* Output transcription due when sample @position leaves the src. */
-typedef struct
-{
-  guint64 position;
-  gchar *text;
-} GstGeminiLiveText;
-
+/* The shared state of @name, created on first use; release each. */
 GstGeminiLiveShared *gst_gemini_live_shared_acquire (const gchar * name);
+/* Another reference to @shared. */
+GstGeminiLiveShared *gst_gemini_live_shared_ref (GstGeminiLiveShared *
+    shared);
 void gst_gemini_live_shared_release (GstGeminiLiveShared * shared);
 
-/* Attaches @owner as the configuring element: connects the session's
- * signals.  @target receives signals and messages (the owner itself, or
- * the geminilive bin around it). */
-void gst_gemini_live_shared_open (GstGeminiLiveShared * shared,
-    GstElement * owner, GstElement * target, VpLiveSession * session);
+/* The model's audio waiting to be played; lives as long as @shared. */
+GstGeminiLivePlayout *gst_gemini_live_shared_get_playout (GstGeminiLiveShared
+    * shared);
+
+/* Makes @owner the configuring element of the name: FALSE when another
+ * element has it.  gst_gemini_live_shared_close() gives it up. */
+gboolean gst_gemini_live_shared_claim (GstGeminiLiveShared * shared,
+    GstElement * owner);
+/* Connects the signals of @session, configured by the owner: @target
+ * receives signals and messages (the owner itself, or the geminilive bin
+ * around it).  The endpoint "local" is resolved here: a VpEmulator is
+ * started (with @scenario, nullable) and @session pointed at it; it stops
+ * once the session has closed.  Returns FALSE with @error (in
+ * GST_RESOURCE_ERROR) when the emulator cannot start; the claim is given
+ * up then. */
+gboolean gst_gemini_live_shared_open (GstGeminiLiveShared * shared,
+    GstElement * target, VpLiveSession * session, const gchar * scenario,
+    GError ** error);
 /* Detaches the owner and closes the session.  Returns at once. */
 void gst_gemini_live_shared_close (GstGeminiLiveShared * shared);
 
-/* The user's turn ended now (last speech sample, or text sent): the
- * voice-to-voice clock starts. */
+/* The open session, reffed, or NULL. */
+VpLiveSession *gst_gemini_live_shared_ref_session (GstGeminiLiveShared *
+    shared);
+
+/* The user's turn ended at @when_us (last speech sample, or text sent):
+ * the voice-to-voice clock starts. */
+void gst_gemini_live_shared_mark_turn_end (GstGeminiLiveShared * shared,
+    gint64 when_us);
 /* Whether the user and the model have both been silent for
  * @idle_seconds (and no tool runs); when TRUE the silence clock restarts. */
 gboolean gst_gemini_live_shared_idle_due (GstGeminiLiveShared * shared,
     gint64 now_us, guint idle_seconds);
-
-void gst_gemini_live_shared_mark_turn_end (GstGeminiLiveShared * shared,
-    gint64 when_us);
-
 /* Called by the src when the first model sample of a turn leaves it;
- * @began_us from the turn's GstGeminiLiveTurnStart. */
+ * @began_us from its GstGeminiLivePeriod. */
 void gst_gemini_live_shared_report_first_sample (GstGeminiLiveShared *
     shared, gint64 began_us, gint64 when_us);
+/* The voice-to-voice latency of the open session's last turn; FALSE when
+ * no turn started yet. */
+gboolean gst_gemini_live_shared_get_last_latency (GstGeminiLiveShared *
+    shared, gdouble * latency_ms);
 
-/* Called with the lock held when model audio arrives or the stream may
- * end: an idle src stops waiting for the end of its silence. */
-void gst_gemini_live_shared_wake_player (GstGeminiLiveShared * shared);
-
-/* Posts geminilive/@name with @structure's fields and emits the matching
- * signal is the caller's job; this only posts. */
+/* Posts @structure (owned) as an element message of the event target. */
 void gst_gemini_live_shared_post (GstGeminiLiveShared * shared,
     GstStructure * structure);
 

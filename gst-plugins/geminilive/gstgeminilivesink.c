@@ -34,9 +34,13 @@
 
 #include "gstgeminilivesink.h"
 #include "gstgeminiliveelements.h"
+#include "gstgeminiliveconfig.h"
+#include "gstgeminiliveshared.h"
+#include "gstgeminilivesignals.h"
 
-#include <voxpipe-emulator.h>
-
+#include <gst/base/gstadapter.h>
+#include <gst/base/gstbasesink.h>
+#include <gst/audio/audio.h>
 #include <string.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_gemini_live_sink_debug);
@@ -51,6 +55,35 @@ GST_DEBUG_CATEGORY_STATIC (gst_gemini_live_sink_debug);
  * syllable is not cut. */
 #define PREROLL_MS 300
 #define VIDEO_INTERVAL GST_SECOND
+
+struct _GstGeminiLiveSink
+{
+  GstBaseSink parent;
+
+  /* properties, under the object lock */
+  gchar *session_name;
+  GstGeminiLiveConfig config;
+  gdouble last_latency_ms;      /* of the last session, once it stopped */
+  GstElement *event_target;     /* not reffed: itself or its bin */
+
+  /* set in start(), cleared in stop() */
+  GstGeminiLiveShared *shared;
+  VpLiveSession *session;
+
+  /* streaming thread */
+  GstAudioInfo info;
+  gboolean in_speech;           /* vad=client: inside an activity */
+  GstAdapter *preroll;          /* vad=client: audio kept before activity */
+  gboolean stream_paused;       /* audioStreamEnd sent, no audio since */
+  gboolean heard_speech;        /* speech since the last turn end mark */
+  GstClockTime next_expected;   /* end of the last buffer, for gaps */
+  gint upstream_live;           /* atomic: from the last LATENCY query */
+
+  /* video pad, its streaming thread */
+  GstPad *video_pad;
+  GstSegment video_segment;
+  GstClockTime last_video_running_time;
+};
 
 enum
 {
@@ -89,16 +122,6 @@ gst_gemini_live_sink_set_event_target (GstElement * element,
   GST_OBJECT_UNLOCK (self);
 }
 
-void
-gst_gemini_live_sink_set_last_latency (GstElement * element, gdouble latency_ms)
-{
-  GstGeminiLiveSink *self = GST_GEMINI_LIVE_SINK (element);
-
-  GST_OBJECT_LOCK (self);
-  self->last_latency_ms = latency_ms;
-  GST_OBJECT_UNLOCK (self);
-}
-
 GstGeminiLiveShared *
 gst_gemini_live_sink_ref_shared (GstElement * element)
 {
@@ -107,71 +130,9 @@ gst_gemini_live_sink_ref_shared (GstElement * element)
 
   GST_OBJECT_LOCK (self);
   if (self->shared != NULL)
-    shared = gst_gemini_live_shared_acquire (self->shared->name);
+    shared = gst_gemini_live_shared_ref (self->shared);
   GST_OBJECT_UNLOCK (self);
   return shared;
-}
-
-/* Settings a running session can take: not those of the connection. */
-static gboolean
-can_update (guint id)
-{
-  switch (id) {
-    case GST_GEMINI_LIVE_CONFIG_API_KEY:
-    case GST_GEMINI_LIVE_CONFIG_ENDPOINT:
-    case GST_GEMINI_LIVE_CONFIG_MODEL:
-    case GST_GEMINI_LIVE_CONFIG_SESSION_RESUMPTION:
-    case GST_GEMINI_LIVE_CONFIG_RESUME_HANDLE:
-    case GST_GEMINI_LIVE_CONFIG_RECONNECT:
-    case GST_GEMINI_LIVE_CONFIG_SCENARIO:
-      return FALSE;
-    default:
-      return TRUE;
-  }
-}
-
-typedef struct
-{
-  GstGeminiLiveSink *self;
-  GstGeminiLiveConfig *config;
-  GError **error;
-} UpdateData;
-
-static gboolean
-update_field (GQuark field_id, const GValue * value, gpointer user_data)
-{
-  UpdateData *data = user_data;
-  const gchar *name = g_quark_to_string (field_id);
-  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS
-      (data->self), name);
-  GValue converted = G_VALUE_INIT;
-  gboolean ok;
-
-  if (pspec == NULL || pspec->param_id < PROP_CONFIG_FIRST
-      || !can_update (pspec->param_id - PROP_CONFIG_FIRST)) {
-    g_set_error (data->error, VP_ERROR, VP_ERROR_SETTINGS,
-        "update: \"%s\" is not a setting a running session can change. "
-        "Change system-instruction(-file), tools-file, voice, "
-        "language-code, temperature, thinking-level, the VAD settings or "
-        "the transcriptions; stop the pipeline to change the others.", name);
-    return FALSE;
-  }
-
-  g_value_init (&converted, pspec->value_type);
-  if (G_VALUE_HOLDS_STRING (value) && pspec->value_type != G_TYPE_STRING)
-    ok = gst_value_deserialize (&converted, g_value_get_string (value));
-  else
-    ok = g_value_transform (value, &converted);
-  ok = ok && !g_param_value_validate (pspec, &converted);
-  if (ok)
-    gst_gemini_live_config_set_property (data->config,
-        pspec->param_id - PROP_CONFIG_FIRST, &converted);
-  else
-    g_set_error (data->error, VP_ERROR, VP_ERROR_SETTINGS,
-        "update: the value of \"%s\" is not a valid %s.", name,
-        g_type_name (pspec->value_type));
-  g_value_unset (&converted);
-  return ok;
 }
 
 /* The "update" action: @settings (property name → value) on top of the
@@ -187,7 +148,6 @@ gst_gemini_live_sink_update (GstElement * element,
   GstGeminiLiveConfig config, old;
   VpLiveSession *session = NULL;
   VpTools *tools = NULL;
-  UpdateData data = { self, &config, error };
   gboolean ok = FALSE;
   guint i;
 
@@ -203,8 +163,8 @@ gst_gemini_live_sink_update (GstElement * element,
         "first.");
     goto done;
   }
-  if (settings != NULL && !gst_structure_foreach (settings, update_field,
-          &data))
+  if (!gst_gemini_live_config_apply (&config, G_OBJECT_GET_CLASS (self),
+          settings, error))
     goto done;
 
   setup = gst_gemini_live_config_to_setup (&config, &tools, warnings, error);
@@ -228,51 +188,6 @@ done:
   gst_gemini_live_config_clear (&config);
   g_clear_object (&session);
   return ok;
-}
-
-static GstGeminiLiveShared *
-lookup_shared (GstElement * element)
-{
-  return gst_gemini_live_sink_ref_shared (element);
-}
-
-/* endpoint=local: the client never starts the emulator, so the element
- * does, and hands the session its URL.  The emulator stops once the
- * session has closed its connection to it. */
-static void
-stop_emulator (VpLiveSession * session, gint code, const gchar * reason,
-    VpEmulator * emulator)
-{
-  vp_emulator_stop (emulator);
-}
-
-static void
-unref_emulator (gpointer emulator, GClosure * closure)
-{
-  g_object_unref (emulator);
-}
-
-static gboolean
-start_emulator (GstGeminiLiveSink * self, VpLiveSession * session,
-    const gchar * scenario)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree gchar *url = NULL;
-  VpEmulator *emulator = vp_emulator_new ();
-
-  if (scenario != NULL)
-    g_object_set (emulator, "scenario-file", scenario, NULL);
-  if (!vp_emulator_start (emulator, &error)) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Could not start the built-in emulator: %s", error->message), (NULL));
-    g_object_unref (emulator);
-    return FALSE;
-  }
-  url = vp_emulator_get_url (emulator);
-  g_object_set (session, "endpoint", url, NULL);
-  g_signal_connect_data (session, "closed", G_CALLBACK (stop_emulator),
-      emulator, unref_emulator, 0);
-  return TRUE;
 }
 
 /* start/stop: attach to the shared session; never wait for the network. */
@@ -310,9 +225,7 @@ gst_gemini_live_sink_start (GstBaseSink * sink)
             (gchar *) warnings->pdata[i]), (NULL));
 
   shared = gst_gemini_live_shared_acquire (name);
-  g_mutex_lock (&shared->lock);
-  if (shared->owner != NULL) {
-    g_mutex_unlock (&shared->lock);
+  if (!gst_gemini_live_shared_claim (shared, GST_ELEMENT (self))) {
     gst_gemini_live_shared_release (shared);
     GST_ELEMENT_ERROR (self, RESOURCE, BUSY,
         ("Session \"%s\" already has a geminilivesink. Give each "
@@ -321,7 +234,6 @@ gst_gemini_live_sink_start (GstBaseSink * sink)
     vp_tools_free (tools);
     return FALSE;
   }
-  g_mutex_unlock (&shared->lock);
 
   session = vp_live_session_new ();
   vp_live_session_set_setup (session, setup);
@@ -331,16 +243,19 @@ gst_gemini_live_sink_start (GstBaseSink * sink)
       config.reconnect, NULL);
   if (config.api_key != NULL)
     g_object_set (session, "api-key", config.api_key, NULL);
-  if (g_strcmp0 (config.endpoint, "local") == 0
-      && !start_emulator (self, session, config.scenario)) {
+  /* The shared state resolves endpoint=local. */
+  if (!gst_gemini_live_shared_open (shared, target, session, config.scenario,
+          &error)) {
+    GST_WARNING_OBJECT (self, "error: %s", error->message);
+    gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR,
+        error->domain, error->code, g_strdup (error->message), NULL,
+        __FILE__, GST_FUNCTION, __LINE__);
     g_object_unref (session);
     gst_gemini_live_shared_release (shared);
     gst_gemini_live_config_clear (&config);
     return FALSE;
   }
   gst_gemini_live_config_clear (&config);
-
-  gst_gemini_live_shared_open (shared, GST_ELEMENT (self), target, session);
 
   GST_OBJECT_LOCK (self);
   self->shared = shared;
@@ -369,6 +284,9 @@ gst_gemini_live_sink_stop (GstBaseSink * sink)
   GST_OBJECT_LOCK (self);
   shared = g_steal_pointer (&self->shared);
   session = g_steal_pointer (&self->session);
+  /* last-latency keeps reading the session's last turn. */
+  if (shared != NULL)
+    gst_gemini_live_shared_get_last_latency (shared, &self->last_latency_ms);
   GST_OBJECT_UNLOCK (self);
 
   if (shared != NULL) {
@@ -781,9 +699,14 @@ gst_gemini_live_sink_get_property (GObject * object, guint prop_id,
     case PROP_SESSION:
       g_value_set_string (value, self->session_name);
       break;
-    case PROP_LAST_LATENCY:
-      g_value_set_double (value, self->last_latency_ms);
+    case PROP_LAST_LATENCY:{
+      /* The shared state has it while a session runs. */
+      gdouble latency_ms = self->last_latency_ms;
+      if (self->shared != NULL)
+        gst_gemini_live_shared_get_last_latency (self->shared, &latency_ms);
+      g_value_set_double (value, latency_ms);
       break;
+    }
     case PROP_COST:
     case PROP_INPUT_TOKENS:
     case PROP_OUTPUT_TOKENS:
@@ -860,7 +783,8 @@ gst_gemini_live_sink_class_init (GstGeminiLiveSinkClass * klass)
   gst_gemini_live_install_stats_properties (gobject_class, PROP_LAST_LATENCY);
   gst_gemini_live_config_install_properties (gobject_class, PROP_CONFIG_FIRST);
 
-  gst_gemini_live_install_signals (element_class, lookup_shared);
+  gst_gemini_live_install_signals (element_class,
+      gst_gemini_live_sink_ref_shared, gst_gemini_live_sink_update);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &video_template);

@@ -3,13 +3,14 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* geminilivesink, the user's side of a session (gstgeminilivesink.c), and
+ * what the geminilive bin calls on the sink it wraps. */
+
 #pragma once
 
 #include <gst/gst.h>
 #include <gst/base/gstbasesink.h>
-#include <gst/audio/audio.h>
 
-#include "gstgeminiliveconfig.h"
 #include "gstgeminiliveshared.h"
 
 G_BEGIN_DECLS
@@ -18,33 +19,16 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (GstGeminiLiveSink, gst_gemini_live_sink, GST,
     GEMINI_LIVE_SINK, GstBaseSink)
 
-struct _GstGeminiLiveSink
-{
-  GstBaseSink parent;
+/* For the geminilive bin, which wraps a geminilivesink: */
 
-  /* properties, under the object lock */
-  gchar *session_name;
-  GstGeminiLiveConfig config;
-  gdouble last_latency_ms;
-  GstElement *event_target;     /* not reffed: itself or its bin */
-
-  /* set in start(), cleared in stop() */
-  GstGeminiLiveShared *shared;
-  VpLiveSession *session;
-
-  /* streaming thread */
-  GstAudioInfo info;
-  gboolean in_speech;           /* vad=client: inside an activity */
-  GstAdapter *preroll;          /* vad=client: audio kept before activity */
-  gboolean stream_paused;       /* audioStreamEnd sent, no audio since */
-  gboolean heard_speech;        /* speech since the last turn end mark */
-  GstClockTime next_expected;   /* end of the last buffer, for gaps */
-  gint upstream_live;           /* atomic: from the last LATENCY query */
-
-  /* video pad, its streaming thread */
-  GstPad *video_pad;
-  GstSegment video_segment;
-  GstClockTime last_video_running_time;
-};
+/* Signals and messages go to @target (the bin) instead of the sink. */
+void gst_gemini_live_sink_set_event_target (GstElement * sink,
+    GstElement * target);
+/* The shared state of the started sink, reffed, or NULL. */
+GstGeminiLiveShared *gst_gemini_live_sink_ref_shared (GstElement * sink);
+/* The "update" action: @settings (nullable) on top of the configuration,
+ * sent to the running session. */
+gboolean gst_gemini_live_sink_update (GstElement * sink,
+    const GstStructure * settings, GError ** error);
 
 G_END_DECLS

@@ -45,6 +45,8 @@
 #include "gstgeminilivesrc.h"
 #include "gstgeminiliveelements.h"
 #include "gstgeminiliveconfig.h"
+#include "gstgeminiliveshared.h"
+#include "gstgeminiliveplayout.h"
 
 #include <gst/audio/audio.h>
 #include <string.h>
@@ -56,6 +58,32 @@ GST_DEBUG_CATEGORY_STATIC (gst_gemini_live_src_debug);
 #define DEFAULT_PERIOD_MS 20
 #define DEFAULT_NUM_TURNS 0
 #define RATE GST_GEMINI_LIVE_RATE
+
+struct _GstGeminiLiveSrc
+{
+  GstPushSrc parent;
+
+  /* properties, under the object lock */
+  gchar *session_name;
+  guint period_ms;
+  guint num_turns;
+
+  /* set in start(), cleared in stop() */
+  GstGeminiLiveShared *shared;
+  GstGeminiLivePlayout *playout;        /* the shared state's */
+  GstGeminiLivePlayoutWaiter waiter;    /* the playout's to touch */
+
+  /* streaming thread */
+  GstClockTime start_time;      /* running time of the first sample */
+  guint64 n_samples;            /* samples output: the timestamps */
+  gboolean idle;                /* the last buffer out was silence */
+  guint64 first_sample_offset;  /* a turn's first sample is in the buffer
+                                 * starting at this sample, or -1 */
+  gint64 first_began_us;        /* when the user's turn before it ended */
+  gboolean audio_pending;       /* the buffer create() made has model audio */
+  GstGeminiLivePeriod taken;    /* what is due with it (its texts) */
+  GstPad *text_pad;             /* the sometimes pad, while streaming */
+};
 
 enum
 {
@@ -79,13 +107,6 @@ GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (geminilivesrc, "geminilivesrc",
     GST_RANK_NONE, GST_TYPE_GEMINI_LIVE_SRC,
     gst_gemini_live_element_init (plugin));
 
-static void
-text_free (GstGeminiLiveText * text)
-{
-  g_free (text->text);
-  g_free (text);
-}
-
 static gboolean
 gst_gemini_live_src_start (GstBaseSrc * src)
 {
@@ -97,10 +118,12 @@ gst_gemini_live_src_start (GstBaseSrc * src)
   GST_OBJECT_UNLOCK (self);
 
   self->shared = gst_gemini_live_shared_acquire (name);
+  self->playout = gst_gemini_live_shared_get_playout (self->shared);
+  self->waiter =
+      (GstGeminiLivePlayoutWaiter) GST_GEMINI_LIVE_PLAYOUT_WAITER_INIT;
   self->n_samples = 0;
   self->start_time = GST_CLOCK_TIME_NONE;
   self->idle = TRUE;
-  self->flushing = FALSE;
   self->first_sample_offset = G_MAXUINT64;
   GST_INFO_OBJECT (self, "playing session \"%s\"", name);
   return TRUE;
@@ -111,8 +134,9 @@ gst_gemini_live_src_stop (GstBaseSrc * src)
 {
   GstGeminiLiveSrc *self = GST_GEMINI_LIVE_SRC (src);
 
+  self->playout = NULL;
   g_clear_pointer (&self->shared, gst_gemini_live_shared_release);
-  g_list_free_full (g_steal_pointer (&self->texts), (GDestroyNotify) text_free);
+  gst_gemini_live_period_clear (&self->taken);
   return TRUE;
 }
 
@@ -192,47 +216,6 @@ text_pad_remove (GstGeminiLiveSrc * self)
   gst_object_unref (pad);
 }
 
-/* Takes up to @period samples of model audio, and the transcription due
- * within them; with the shared lock held. */
-static GstBuffer *
-take_audio (GstGeminiLiveSrc * self, guint period)
-{
-  GstGeminiLiveShared *shared = self->shared;
-  gsize available = gst_adapter_available (shared->playout) / 2;
-  guint64 taken = MIN (available, period);
-  guint64 consumed_before = shared->samples_in - available;
-  GstBuffer *audio = gst_adapter_take_buffer (shared->playout, taken * 2);
-  GList *texts = NULL;
-  gboolean first = FALSE;
-
-  self->audio_pending = TRUE;
-  self->audio_epoch = shared->epoch;
-  while (!g_queue_is_empty (&shared->turn_starts)) {
-    GstGeminiLiveTurnStart *start = g_queue_peek_head (&shared->turn_starts);
-    if (start->position >= consumed_before + taken)
-      break;
-    if (!first)
-      self->first_began_us = start->began_us;
-    first = TRUE;
-    g_free (g_queue_pop_head (&shared->turn_starts));
-  }
-  if (first)
-    self->first_sample_offset = self->n_samples;
-  while (!g_queue_is_empty (&shared->texts)) {
-    GstGeminiLiveText *text = g_queue_peek_head (&shared->texts);
-    if (text->position >= consumed_before + taken)
-      break;
-    texts = g_list_append (texts, g_queue_pop_head (&shared->texts));
-  }
-
-  /* The texts leave with their audio, in on_buffer_out(). */
-  self->texts = texts;
-  self->texts_base = consumed_before;
-  self->texts_end = g_queue_is_empty (&shared->texts) ? shared->samples_in :
-      ((GstGeminiLiveText *) g_queue_peek_head (&shared->texts))->position;
-  return audio;
-}
-
 static GstBuffer *
 silence_new (guint samples)
 {
@@ -243,14 +226,12 @@ silence_new (guint samples)
   return buffer;
 }
 
-/* Running time of sample @index (since the first); rounded up, so that a
- * wait for it ends once the clock has reached the sample. */
+/* Running time of sample @index (since the first).  The waits for a
+ * sample round up instead (gst_gemini_live_playout_next()). */
 static GstClockTime
-time_of (GstGeminiLiveSrc * self, guint64 index, gboolean round_up)
+time_of (GstGeminiLiveSrc * self, guint64 index)
 {
-  return self->start_time + (round_up ?
-      gst_util_uint64_scale_ceil (index, GST_SECOND, RATE) :
-      gst_util_uint64_scale (index, GST_SECOND, RATE));
+  return self->start_time + gst_util_uint64_scale (index, GST_SECOND, RATE);
 }
 
 /* Sample index (since the first) the clock is at. */
@@ -277,23 +258,23 @@ static GstFlowReturn
 gst_gemini_live_src_create (GstPushSrc * src, GstBuffer ** out)
 {
   GstGeminiLiveSrc *self = GST_GEMINI_LIVE_SRC (src);
-  GstGeminiLiveShared *shared = self->shared;
-  guint period = period_samples (self);
+  GstGeminiLivePlayoutRequest request;
+  GstGeminiLivePlayoutNext next;
   GstBuffer *buffer = NULL;
-  GstFlowReturn ret = GST_FLOW_OK;
   GstClockTime base_time, pts;
   GstClock *clock;
   guint64 samples;
-  guint num_turns;
 
   if (G_UNLIKELY (self->text_pad == NULL))
     text_pad_add (self);
   /* Texts of a buffer that never left (flushing). */
-  g_list_free_full (g_steal_pointer (&self->texts), (GDestroyNotify) text_free);
+  if (G_UNLIKELY (self->taken.texts != NULL))
+    gst_gemini_live_period_clear (&self->taken);
   self->audio_pending = FALSE;
 
+  request.period = period_samples (self);
   GST_OBJECT_LOCK (self);
-  num_turns = self->num_turns;
+  request.num_turns = self->num_turns;
   GST_OBJECT_UNLOCK (self);
 
   clock = gst_element_get_clock (GST_ELEMENT (self));
@@ -304,69 +285,51 @@ gst_gemini_live_src_create (GstPushSrc * src, GstBuffer ** out)
     GstClockTime now = gst_clock_get_time (clock);
     self->start_time = now > base_time ? now - base_time : 0;
   }
+  request.idle = self->idle;
+  request.due = self->n_samples;
+  request.clock = clock;
+  request.origin = base_time + self->start_time;
 
-  while (buffer == NULL) {
-    guint64 position = position_now (self, clock, base_time);
-    guint64 due = self->n_samples, wake;
-    gboolean wakeable = FALSE;
-    GstClockID id;
-
-    g_mutex_lock (&shared->lock);
-    if (self->flushing) {
-      ret = GST_FLOW_FLUSHING;
-    } else if (gst_adapter_available (shared->playout) > 0) {
-      if (self->idle || position >= due)
-        buffer = take_audio (self, period);
-      wake = due;
-    } else if (shared->conversation_over
-        || (num_turns > 0 && shared->turns_complete >= num_turns)) {
-      ret = GST_FLOW_EOS;
-    } else {
-      if (position >= due + period)
-        buffer = silence_new (period);
-      wake = due + period;
-      wakeable = TRUE;
+  do {
+    request.position = position_now (self, clock, base_time);
+    next = gst_gemini_live_playout_next (self->playout, &self->waiter,
+        &request, &self->taken);
+    if (next == GST_GEMINI_LIVE_PLAYOUT_WAIT) {
+      GST_LOG_OBJECT (self, "waiting after sample %" G_GUINT64_FORMAT,
+          self->n_samples);
+      gst_gemini_live_playout_wait (self->playout, &self->waiter);
     }
-    if (buffer != NULL || ret != GST_FLOW_OK) {
-      g_mutex_unlock (&shared->lock);
-      break;
-    }
-
-    id = gst_clock_new_single_shot_id (clock,
-        base_time + time_of (self, wake, TRUE));
-    self->clock_wait = id;
-    if (wakeable)
-      shared->idle_wait = id;
-    g_mutex_unlock (&shared->lock);
-
-    GST_LOG_OBJECT (self, "waiting for sample %" G_GUINT64_FORMAT "%s", wake,
-        wakeable ? " or model audio" : "");
-    gst_clock_id_wait (id, NULL);
-
-    g_mutex_lock (&shared->lock);
-    self->clock_wait = NULL;
-    if (shared->idle_wait == id)
-      shared->idle_wait = NULL;
-    g_mutex_unlock (&shared->lock);
-    gst_clock_id_unref (id);
-  }
+  } while (next == GST_GEMINI_LIVE_PLAYOUT_WAIT);
   gst_object_unref (clock);
 
-  if (ret == GST_FLOW_EOS) {
-    GST_INFO_OBJECT (self, "conversation over: EOS");
-    gst_pad_push_event (self->text_pad, gst_event_new_eos ());
+  switch (next) {
+    case GST_GEMINI_LIVE_PLAYOUT_AUDIO:
+      buffer = g_steal_pointer (&self->taken.audio);
+      self->audio_pending = TRUE;
+      if (self->taken.turn_start) {
+        self->first_sample_offset = self->n_samples;
+        self->first_began_us = self->taken.began_us;
+      }
+      break;
+    case GST_GEMINI_LIVE_PLAYOUT_SILENCE:
+      buffer = silence_new (request.period);
+      break;
+    case GST_GEMINI_LIVE_PLAYOUT_EOS:
+      GST_INFO_OBJECT (self, "conversation over: EOS");
+      gst_pad_push_event (self->text_pad, gst_event_new_eos ());
+      return GST_FLOW_EOS;
+    default:
+      return GST_FLOW_FLUSHING;
   }
-  if (ret != GST_FLOW_OK)
-    return ret;
 
   self->idle = GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_GAP);
 
   /* Timestamps from a sample counter: no rounding drift. */
   samples = gst_buffer_get_size (buffer) / 2;
-  pts = time_of (self, self->n_samples, FALSE);
+  pts = time_of (self, self->n_samples);
   GST_BUFFER_PTS (buffer) = pts;
   GST_BUFFER_DURATION (buffer) =
-      time_of (self, self->n_samples + samples, FALSE) - pts;
+      time_of (self, self->n_samples + samples) - pts;
   GST_BUFFER_OFFSET (buffer) = self->n_samples;
   GST_BUFFER_OFFSET_END (buffer) = self->n_samples + samples;
   if (self->n_samples == 0)
@@ -383,13 +346,8 @@ gst_gemini_live_src_unlock (GstBaseSrc * src)
 {
   GstGeminiLiveSrc *self = GST_GEMINI_LIVE_SRC (src);
 
-  if (self->shared == NULL)
-    return TRUE;
-  g_mutex_lock (&self->shared->lock);
-  self->flushing = TRUE;
-  if (self->clock_wait != NULL)
-    gst_clock_id_unschedule (self->clock_wait);
-  g_mutex_unlock (&self->shared->lock);
+  if (self->playout != NULL)
+    gst_gemini_live_playout_set_flushing (self->playout, &self->waiter, TRUE);
   return TRUE;
 }
 
@@ -398,11 +356,8 @@ gst_gemini_live_src_unlock_stop (GstBaseSrc * src)
 {
   GstGeminiLiveSrc *self = GST_GEMINI_LIVE_SRC (src);
 
-  if (self->shared == NULL)
-    return TRUE;
-  g_mutex_lock (&self->shared->lock);
-  self->flushing = FALSE;
-  g_mutex_unlock (&self->shared->lock);
+  if (self->playout != NULL)
+    gst_gemini_live_playout_set_flushing (self->playout, &self->waiter, FALSE);
   return TRUE;
 }
 
@@ -412,7 +367,8 @@ static void
 push_texts (GstGeminiLiveSrc * self, GstBuffer * buffer)
 {
   GstClockTime pts = GST_BUFFER_PTS (buffer);
-  GList *texts = g_steal_pointer (&self->texts), *l;
+  GstGeminiLivePeriod *taken = &self->taken;
+  GList *texts = g_steal_pointer (&taken->texts), *l;
 
   if (texts == NULL) {
     if (gst_pad_is_linked (self->text_pad))
@@ -423,9 +379,9 @@ push_texts (GstGeminiLiveSrc * self, GstBuffer * buffer)
 
   for (l = texts; l != NULL; l = l->next) {
     GstGeminiLiveText *text = l->data;
-    guint64 offset = text->position > self->texts_base ?
-        text->position - self->texts_base : 0;
-    guint64 end = MAX (self->texts_end, text->position + 1);
+    guint64 offset = text->position > taken->texts_base ?
+        text->position - taken->texts_base : 0;
+    guint64 end = MAX (taken->texts_end, text->position + 1);
     GstBuffer *tb = gst_buffer_new_memdup (text->text, strlen (text->text));
 
     GST_BUFFER_PTS (tb) = pts + gst_util_uint64_scale (offset, GST_SECOND,
@@ -434,7 +390,7 @@ push_texts (GstGeminiLiveSrc * self, GstBuffer * buffer)
         GST_SECOND, RATE);
     gst_pad_push (self->text_pad, tb);
   }
-  g_list_free_full (texts, (GDestroyNotify) text_free);
+  g_list_free_full (texts, (GDestroyNotify) gst_gemini_live_text_free);
 }
 
 /* Whether the user barged in since create() took the model audio of the
@@ -442,15 +398,10 @@ push_texts (GstGeminiLiveSrc * self, GstBuffer * buffer)
 static gboolean
 audio_is_stale (GstGeminiLiveSrc * self)
 {
-  gboolean stale;
-
   if (!self->audio_pending)
     return FALSE;
   self->audio_pending = FALSE;
-  g_mutex_lock (&self->shared->lock);
-  stale = self->shared->epoch != self->audio_epoch;
-  g_mutex_unlock (&self->shared->lock);
-  return stale;
+  return gst_gemini_live_playout_is_stale (self->playout, self->taken.epoch);
 }
 
 /* Runs as each audio buffer leaves: the voice-to-voice clock stops when
@@ -470,8 +421,7 @@ on_buffer_out (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_GAP);
     GST_PAD_PROBE_INFO_DATA (info) = buffer;
     self->first_sample_offset = G_MAXUINT64;
-    g_list_free_full (g_steal_pointer (&self->texts),
-        (GDestroyNotify) text_free);
+    gst_gemini_live_period_clear (&self->taken);
   }
 
   /* The buffer holding the turn's first sample. */
