@@ -111,7 +111,7 @@ gchar *vp_emulator_get_record (VpEmulator * self);
 guint vp_emulator_get_n_connections (VpEmulator * self);
 
 /**
- * VpEmulatorTraceFunc:
+ * VpEmulatorTraceFunc: (skip)
  * @connection: the connection's number (1, 2, … in the order accepted)
  * @sent: TRUE for a server message the emulator wrote, FALSE for a client
  *   message it received
@@ -127,7 +127,18 @@ guint vp_emulator_get_n_connections (VpEmulator * self);
 typedef void (*VpEmulatorTraceFunc) (guint connection, gboolean sent,
     const gchar * data, gsize length, gint64 time_us, gpointer user_data);
 
-/* Sets (or with NULL removes) the trace function.  Only while stopped. */
+/**
+ * vp_emulator_set_trace_func: (skip)
+ * @func: (nullable): the function, or NULL to remove it
+ * @user_data: passed to @func
+ *
+ * Sets (or with NULL removes) the trace function.  Only while stopped.
+ *
+ * A C-only measurement hook, so not for bindings: @func runs on the
+ * emulator's own thread for every message, where a binding would take its
+ * interpreter lock each time and distort the timings the hook exists to
+ * measure; and @user_data has no destroy notify.
+ */
 void vp_emulator_set_trace_func (VpEmulator * self, VpEmulatorTraceFunc func,
     gpointer user_data);
 
