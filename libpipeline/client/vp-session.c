@@ -642,7 +642,8 @@ flush_outgoing (gpointer data)
   g_mutex_unlock (&self->lock);
 
   while ((item = g_queue_pop_head (&batch)) != NULL) {
-    if (vp_transport_send (self->transport, item->json)) {
+    if (self->transport != NULL
+        && vp_transport_send (self->transport, item->json)) {
       if (item->wants_reply) {
         self->expecting_reply = TRUE;
         update_response_timeout (self);
