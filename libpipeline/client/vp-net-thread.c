@@ -24,18 +24,20 @@ typedef struct
   GDestroyNotify notify;
 } Task;
 
+/* Fields marked [I] are set before vp_net_thread_ref() returns the thread
+ * to anyone (soup: before `running`, under `lock`) and never change. */
 struct _VpNetThread
 {
   gint refcount;                /* under thread_lock */
-  GThread *thread;
-  GMainContext *context;
-  GMainLoop *loop;
-  SoupSession *soup;
+  GThread *thread;              /* [I] */
+  GMainContext *context;        /* [I] */
+  GMainLoop *loop;              /* [I] */
+  SoupSession *soup;            /* [I] made on the thread, used only there */
 
   GMutex lock;
   GCond cond;
-  gboolean running;
-  gboolean detached;            /* the last unref came from the thread itself */
+  gboolean running;             /* under lock: the thread has started */
+  gboolean detached;            /* the thread only: the last unref came from it */
 
   /* vp_net_thread_invoke(): every session's calls (50 audio flushes a
    * second each) go through one queue and one eventfd, not a GSource each:
@@ -45,8 +47,8 @@ struct _VpNetThread
   GMutex task_lock;
   GArray *tasks;                /* Task, under task_lock */
   gboolean task_signalled;      /* efd written since the queue was taken */
-  gint task_fd;                 /* eventfd */
-  GSource *task_source;
+  gint task_fd;                 /* [I] eventfd */
+  GSource *task_source;         /* [I] on context */
 };
 
 G_LOCK_DEFINE_STATIC (thread_lock);

@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include "vp-tool-runner.h"
+#include "vp-json.h"
 
 #include <errno.h>
 #include <string.h>
@@ -47,15 +48,13 @@ run_data_free (RunData * data)
   g_free (data);
 }
 
-static gchar *
+static JsonNode *
 error_response (const gchar * format, ...)
 G_GNUC_PRINTF (1, 2);
 
-     static gchar *error_response (const gchar * format, ...)
+     static JsonNode *error_response (const gchar * format, ...)
 {
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-  g_autoptr (JsonGenerator) generator = json_generator_new ();
-  g_autoptr (JsonNode) root = NULL;
+  JsonObject *object = json_object_new ();
   g_autofree gchar *message = NULL;
   va_list args;
 
@@ -63,66 +62,39 @@ G_GNUC_PRINTF (1, 2);
   message = g_strdup_vprintf (format, args);
   va_end (args);
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "error");
-  json_builder_add_string_value (builder, message);
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  return json_generator_to_data (generator, NULL);
+  json_object_set_string_member (object, "error", message);
+  return vp_json_node_take_object (object);
 }
 
-/* A handler's JSON answer becomes the response: {"output": …} and
- * {"error": …} as they are, anything else as the output. */
-static gchar *
+/* A handler's JSON answer becomes the response (vp_tool_response_wrap()). */
+static JsonNode *
 response_from_json (const gchar * text, gsize length, const gchar * what)
 {
   g_autoptr (JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr (JsonGenerator) generator = json_generator_new ();
   g_autoptr (GError) error = NULL;
-  JsonNode *root;
-  JsonObject *wrap;
-  JsonNode *wrapped;
-  gchar *json;
 
   if (!json_parser_load_from_data (parser, text, length, &error)
       || json_parser_get_root (parser) == NULL)
     return error_response ("%s did not answer JSON: %s", what,
         error ? error->message : "empty answer");
-
-  root = json_parser_get_root (parser);
-  if (JSON_NODE_HOLDS_OBJECT (root)
-      && (json_object_has_member (json_node_get_object (root), "output")
-          || json_object_has_member (json_node_get_object (root), "error"))) {
-    json_generator_set_root (generator, root);
-    return json_generator_to_data (generator, NULL);
-  }
-
-  wrap = json_object_new ();
-  json_object_set_member (wrap, "output", json_node_copy (root));
-  wrapped = json_node_init_object (json_node_alloc (), wrap);
-  json_generator_set_root (generator, wrapped);
-  json = json_generator_to_data (generator, NULL);
-  json_node_unref (wrapped);
-  json_object_unref (wrap);
-  return json;
+  return vp_tool_response_wrap (json_parser_get_root (parser));
 }
 
 static void
-return_response (GTask * task, gchar * response)
+return_response (GTask * task, JsonNode * response)
 {
   RunData *data = g_task_get_task_data (task);
 
   if (g_cancellable_is_cancelled (data->cancellable) && !data->timed_out) {
-    g_free (response);
+    json_node_unref (response);
     g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
         "The tool call %s was cancelled.", data->tool->name);
   } else {
-    g_task_return_pointer (task, response, g_free);
+    g_task_return_pointer (task, response, (GDestroyNotify) json_node_unref);
   }
 }
 
-static gchar *
+static JsonNode *
 timeout_response (RunData * data)
 {
   return error_response ("The tool %s did not finish within %u ms and was "
@@ -343,19 +315,21 @@ vp_tool_run_async (const VpTool * tool, const gchar * args_json,
 
   switch (tool->handler) {
     case VP_TOOL_HANDLER_RESULT:{
-      g_autoptr (JsonGenerator) generator = json_generator_new ();
-      g_autofree gchar *text = NULL;
-      json_generator_set_root (generator, tool->result);
-      text = json_generator_to_data (generator, NULL);
-      return_response (task, response_from_json (text, strlen (text),
-              tool->name));
+      /* A copy: the answer leaves with the call, the tools stay. */
+      g_autoptr (JsonNode) result = vp_json_deep_copy (tool->result);
+      return_response (task, vp_tool_response_wrap (result));
       g_object_unref (task);
       return;
     }
-    case VP_TOOL_HANDLER_BUILTIN:
-      return_response (task, g_strdup ("{\"output\":{\"ok\":true}}"));
+    case VP_TOOL_HANDLER_BUILTIN:{
+      JsonObject *ok = json_object_new ();
+      JsonObject *output = json_object_new ();
+      json_object_set_boolean_member (ok, "ok", TRUE);
+      json_object_set_object_member (output, "output", ok);
+      return_response (task, vp_json_node_take_object (output));
       g_object_unref (task);
       return;
+    }
     case VP_TOOL_HANDLER_HTTP:
     case VP_TOOL_HANDLER_EXEC:
       data->timeout = g_timeout_source_new (tool->timeout_ms);
@@ -377,7 +351,7 @@ vp_tool_run_async (const VpTool * tool, const gchar * args_json,
   }
 }
 
-gchar *
+JsonNode *
 vp_tool_run_finish (GAsyncResult * result, GError ** error)
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);

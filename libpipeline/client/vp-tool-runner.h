@@ -20,9 +20,9 @@ void vp_tool_run_async (const VpTool * tool, const gchar * args_json,
     SoupSession * soup, GCancellable * cancellable,
     GAsyncReadyCallback callback, gpointer user_data);
 
-/* Returns: (transfer full): the response JSON ({"output": …} or
- * {"error": …}: failures and timeouts are answers too), or NULL with
- * @error when cancelled. */
-gchar *vp_tool_run_finish (GAsyncResult * result, GError ** error);
+/* Returns: (transfer full): the response ({"output": …} or {"error": …}:
+ * failures and timeouts are answers too), or NULL with @error when
+ * cancelled. */
+JsonNode *vp_tool_run_finish (GAsyncResult * result, GError ** error);
 
 G_END_DECLS

@@ -11,13 +11,36 @@
 
 #include "vp-tools.h"
 #include "vp-error.h"
+#include "vp-json.h"
 #include "vp-protocol.h"
 
 #include <string.h>
 
 #define MAX_TIMEOUT_MS 600000
 
-static void
+G_DEFINE_BOXED_TYPE (VpTool, vp_tool, vp_tool_copy, vp_tool_free);
+G_DEFINE_BOXED_TYPE (VpTools, vp_tools, vp_tools_copy, vp_tools_free);
+
+VpTool *
+vp_tool_copy (const VpTool * tool)
+{
+  VpTool *copy = g_new0 (VpTool, 1);
+
+  copy->name = g_strdup (tool->name);
+  copy->description = g_strdup (tool->description);
+  copy->parameters = vp_json_deep_copy (tool->parameters);
+  copy->handler = tool->handler;
+  copy->url = g_strdup (tool->url);
+  copy->argv = g_strdupv (tool->argv);
+  copy->result = vp_json_deep_copy (tool->result);
+  copy->builtin = g_strdup (tool->builtin);
+  copy->timeout_ms = tool->timeout_ms;
+  copy->behavior = g_strdup (tool->behavior);
+  copy->scheduling = g_strdup (tool->scheduling);
+  return copy;
+}
+
+void
 vp_tool_free (VpTool * tool)
 {
   g_free (tool->name);
@@ -30,6 +53,21 @@ vp_tool_free (VpTool * tool)
   g_free (tool->behavior);
   g_free (tool->scheduling);
   g_free (tool);
+}
+
+VpTools *
+vp_tools_copy (const VpTools * tools)
+{
+  VpTools *copy = g_new0 (VpTools, 1);
+  guint i;
+
+  copy->origin = g_strdup (tools->origin);
+  copy->tools = g_ptr_array_new_full (tools->tools->len, (GDestroyNotify)
+      vp_tool_free);
+  for (i = 0; i < tools->tools->len; i++)
+    g_ptr_array_add (copy->tools, vp_tool_copy (g_ptr_array_index
+            (tools->tools, i)));
+  return copy;
 }
 
 void
@@ -434,4 +472,19 @@ vp_tools_to_wire (const VpTools * tools, const gchar * model,
       declarations);
   json_array_add_object_element (wire, tool_object);
   return wire;
+}
+
+JsonNode *
+vp_tool_response_wrap (JsonNode * answer)
+{
+  JsonObject *wrap;
+
+  if (JSON_NODE_HOLDS_OBJECT (answer)
+      && (json_object_has_member (json_node_get_object (answer), "output")
+          || json_object_has_member (json_node_get_object (answer), "error")))
+    return json_node_ref (answer);
+
+  wrap = json_object_new ();
+  json_object_set_member (wrap, "output", json_node_ref (answer));
+  return vp_json_node_take_object (wrap);
 }

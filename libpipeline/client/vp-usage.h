@@ -24,11 +24,27 @@ typedef struct {
   gdouble audio_out;
 } VpPrice;
 
-/* The price of @model ("models/" prefix optional).  Unknown models get the
- * 3.1 Flash Live prices. */
+/**
+ * vp_price_lookup:
+ * @model: (nullable): a model name ("models/" prefix optional)
+ *
+ * Unknown models get the 3.1 Flash Live prices.
+ *
+ * Returns: (transfer none): the price of @model, static
+ */
 const VpPrice *vp_price_lookup (const gchar * model);
 
-/* Cost in USD of @usage (totals) at @price. */
+/**
+ * vp_usage_cost_usd: (method)
+ * @usage: usage totals, as the service reports them
+ * @price: the price table
+ *
+ * The cost of @usage at @price.  A method of #VpUsageMetadata in
+ * bindings (UsageMetadata.usage_cost_usd()), so that it hides no field of
+ * #VpUsage (cost_usd).
+ *
+ * Returns: the cost in USD
+ */
 gdouble vp_usage_cost_usd (const VpUsageMetadata * usage,
     const VpPrice * price);
 

@@ -11,6 +11,7 @@
 
 #include <voxpipe.h>
 #include <voxpipe-emulator.h>
+#include "vpt-recorder.h"
 
 #include <math.h>
 #include <string.h>
@@ -19,267 +20,12 @@
 #define WAIT_MS 15000
 #define SECRET_KEY "AIzaSy-test-secret-0123456789abcdef"
 
-/* Collects the session's signals (emitted on the network thread). */
-typedef struct
-{
-  GMutex lock;
-  GCond cond;
-  GPtrArray *events;            /* "name" or "name:detail" strings */
-  GError *error;
-  GString *output_text;
-  GString *input_text;
-  GByteArray *audio;
-  GPtrArray *tool_calls;        /* "id\nname\nargs" */
-  VpUsage *usage;
-  gint close_code;
-  gchar *go_away;
-} Recorder;
-
-static void
-recorder_add (Recorder * r, gchar * event)
-{
-  g_mutex_lock (&r->lock);
-  g_ptr_array_add (r->events, event);
-  g_cond_broadcast (&r->cond);
-  g_mutex_unlock (&r->lock);
-}
-
-static void
-on_setup_complete (VpLiveSession * s, Recorder * r)
-{
-  recorder_add (r, g_strdup ("setup-complete"));
-}
-
-static void
-on_audio (VpLiveSession * s, GBytes * pcm, guint rate, Recorder * r)
-{
-  g_mutex_lock (&r->lock);
-  g_byte_array_append (r->audio, g_bytes_get_data (pcm, NULL),
-      g_bytes_get_size (pcm));
-  g_mutex_unlock (&r->lock);
-  recorder_add (r, g_strdup_printf ("audio:%u", rate));
-}
-
-static void
-on_input_transcription (VpLiveSession * s, const gchar * text,
-    gboolean finished, Recorder * r)
-{
-  g_mutex_lock (&r->lock);
-  g_string_append (r->input_text, text);
-  g_mutex_unlock (&r->lock);
-  recorder_add (r, g_strdup ("input-transcription"));
-}
-
-static void
-on_output_transcription (VpLiveSession * s, const gchar * text,
-    gboolean finished, Recorder * r)
-{
-  g_mutex_lock (&r->lock);
-  g_string_append (r->output_text, text);
-  g_mutex_unlock (&r->lock);
-  recorder_add (r, g_strdup ("output-transcription"));
-}
-
-static void
-on_generation_complete (VpLiveSession * s, Recorder * r)
-{
-  recorder_add (r, g_strdup ("generation-complete"));
-}
-
-static void
-on_turn_complete (VpLiveSession * s, const gchar * reason, Recorder * r)
-{
-  recorder_add (r, g_strdup ("turn-complete"));
-}
-
-static void
-on_interrupted (VpLiveSession * s, Recorder * r)
-{
-  recorder_add (r, g_strdup ("interrupted"));
-}
-
-static void
-on_tool_call (VpLiveSession * s, const gchar * id, const gchar * name,
-    const gchar * args, Recorder * r)
-{
-  g_mutex_lock (&r->lock);
-  g_ptr_array_add (r->tool_calls, g_strdup_printf ("%s\n%s\n%s", id, name,
-          args));
-  g_mutex_unlock (&r->lock);
-  recorder_add (r, g_strdup_printf ("tool-call:%s", name));
-}
-
-static void
-on_tool_call_cancelled (VpLiveSession * s, const gchar * id, Recorder * r)
-{
-  recorder_add (r, g_strdup_printf ("tool-call-cancelled:%s", id));
-}
-
-static void
-on_go_away (VpLiveSession * s, gint64 time_left_ms, Recorder * r)
-{
-  recorder_add (r, g_strdup_printf ("go-away:%" G_GINT64_FORMAT, time_left_ms));
-}
-
-static void
-on_resumption_update (VpLiveSession * s, const gchar * handle,
-    gboolean resumable, Recorder * r)
-{
-  recorder_add (r, g_strdup_printf ("resumption-update:%s",
-          resumable ? "resumable" : "not-resumable"));
-}
-
-static void
-on_usage (VpLiveSession * s, VpUsage * usage, Recorder * r)
-{
-  g_mutex_lock (&r->lock);
-  g_clear_pointer (&r->usage, vp_usage_free);
-  r->usage = vp_usage_copy (usage);
-  g_mutex_unlock (&r->lock);
-  recorder_add (r, g_strdup ("usage"));
-}
-
-static void
-on_warning (VpLiveSession * s, GError * error, Recorder * r)
-{
-  recorder_add (r, g_strdup_printf ("warning:%s", error->message));
-}
-
-static void
-on_error (VpLiveSession * s, GError * error, Recorder * r)
-{
-  g_mutex_lock (&r->lock);
-  if (r->error == NULL)
-    r->error = g_error_copy (error);
-  g_mutex_unlock (&r->lock);
-  recorder_add (r, g_strdup_printf ("error:%d", error->code));
-}
-
-static void
-on_reconnected (VpLiveSession * s, gboolean resumed, Recorder * r)
-{
-  recorder_add (r, g_strdup_printf ("reconnected:%s",
-          resumed ? "resumed" : "new"));
-}
-
-static void
-on_closed (VpLiveSession * s, gint code, const gchar * reason, Recorder * r)
-{
-  g_mutex_lock (&r->lock);
-  r->close_code = code;
-  g_mutex_unlock (&r->lock);
-  recorder_add (r, g_strdup_printf ("closed:%d", code));
-}
-
-static Recorder *
-recorder_new (VpLiveSession * session)
-{
-  Recorder *r = g_new0 (Recorder, 1);
-
-  g_mutex_init (&r->lock);
-  g_cond_init (&r->cond);
-  r->events = g_ptr_array_new_with_free_func (g_free);
-  r->output_text = g_string_new (NULL);
-  r->input_text = g_string_new (NULL);
-  r->audio = g_byte_array_new ();
-  r->tool_calls = g_ptr_array_new_with_free_func (g_free);
-  r->close_code = -1;
-
-  g_signal_connect (session, "setup-complete",
-      G_CALLBACK (on_setup_complete), r);
-  g_signal_connect (session, "audio", G_CALLBACK (on_audio), r);
-  g_signal_connect (session, "input-transcription",
-      G_CALLBACK (on_input_transcription), r);
-  g_signal_connect (session, "output-transcription",
-      G_CALLBACK (on_output_transcription), r);
-  g_signal_connect (session, "generation-complete",
-      G_CALLBACK (on_generation_complete), r);
-  g_signal_connect (session, "turn-complete", G_CALLBACK (on_turn_complete), r);
-  g_signal_connect (session, "interrupted", G_CALLBACK (on_interrupted), r);
-  g_signal_connect (session, "tool-call", G_CALLBACK (on_tool_call), r);
-  g_signal_connect (session, "tool-call-cancelled",
-      G_CALLBACK (on_tool_call_cancelled), r);
-  g_signal_connect (session, "go-away", G_CALLBACK (on_go_away), r);
-  g_signal_connect (session, "resumption-update",
-      G_CALLBACK (on_resumption_update), r);
-  g_signal_connect (session, "usage", G_CALLBACK (on_usage), r);
-  g_signal_connect (session, "warning", G_CALLBACK (on_warning), r);
-  g_signal_connect (session, "error", G_CALLBACK (on_error), r);
-  g_signal_connect (session, "closed", G_CALLBACK (on_closed), r);
-  g_signal_connect (session, "reconnected", G_CALLBACK (on_reconnected), r);
-  return r;
-}
-
-static void
-recorder_free (Recorder * r)
-{
-  g_ptr_array_unref (r->events);
-  g_clear_error (&r->error);
-  g_string_free (r->output_text, TRUE);
-  g_string_free (r->input_text, TRUE);
-  g_byte_array_unref (r->audio);
-  g_ptr_array_unref (r->tool_calls);
-  g_clear_pointer (&r->usage, vp_usage_free);
-  g_mutex_clear (&r->lock);
-  g_cond_clear (&r->cond);
-  g_free (r);
-}
-
-/* Waits until an event starting with @prefix was recorded at or after
- * index *@from; returns its index, and moves *@from past it. */
-static gint
-recorder_wait (Recorder * r, const gchar * prefix, guint * from)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
-  guint start = from ? *from : 0;
-  gint found = -1;
-
-  g_mutex_lock (&r->lock);
-  while (found < 0) {
-    guint i;
-    for (i = start; i < r->events->len; i++) {
-      if (g_str_has_prefix (g_ptr_array_index (r->events, i), prefix)) {
-        found = i;
-        break;
-      }
-    }
-    if (found < 0 && !g_cond_wait_until (&r->cond, &r->lock, deadline))
-      break;
-  }
-  if (found < 0) {
-    GString *all = g_string_new (NULL);
-    guint i;
-    for (i = 0; i < r->events->len; i++)
-      g_string_append_printf (all, " %s", (gchar *) r->events->pdata[i]);
-    g_mutex_unlock (&r->lock);
-    g_error ("timed out after %d ms waiting for \"%s\"; events:%s", WAIT_MS,
-        prefix, all->str);
-  }
-  g_mutex_unlock (&r->lock);
-  if (from)
-    *from = found + 1;
-  return found;
-}
-
-static gboolean
-recorder_has (Recorder * r, const gchar * prefix)
-{
-  gboolean has = FALSE;
-  guint i;
-
-  g_mutex_lock (&r->lock);
-  for (i = 0; i < r->events->len && !has; i++)
-    has = g_str_has_prefix (g_ptr_array_index (r->events, i), prefix);
-  g_mutex_unlock (&r->lock);
-  return has;
-}
-
 /* A test fixture: an emulator on loopback and a session pointed at it. */
 typedef struct
 {
   VpEmulator *emulator;
   VpLiveSession *session;
-  Recorder *recorder;
+  VptRecorder *recorder;
 } Fixture;
 
 static gchar *
@@ -313,16 +59,16 @@ fixture_set_up (Fixture * f, gconstpointer data)
   vp_live_session_set_setup (f->session, setup);
   g_object_set (f->session, "endpoint", url, "api-key", SECRET_KEY,
       "connect-timeout", 5000, "response-timeout", 15000, NULL);
-  f->recorder = recorder_new (f->session);
+  f->recorder = vpt_recorder_new (f->session, WAIT_MS);
 }
 
 static void
 fixture_close (Fixture * f)
 {
   if (vp_live_session_get_state (f->session) != VP_SESSION_STATE_CLOSED
-      || !recorder_has (f->recorder, "closed")) {
+      || !vpt_recorder_has (f->recorder, "closed")) {
     vp_live_session_close (f->session);
-    recorder_wait (f->recorder, "closed", NULL);
+    vpt_recorder_wait (f->recorder, "closed", NULL);
   }
 }
 
@@ -330,18 +76,18 @@ static void
 fixture_tear_down (Fixture * f, gconstpointer data)
 {
   fixture_close (f);
-  g_signal_handlers_disconnect_by_data (f->session, f->recorder);
+  vpt_recorder_disconnect (f->recorder);
   g_object_unref (f->session);
   vp_emulator_stop (f->emulator);
   g_object_unref (f->emulator);
-  recorder_free (f->recorder);
+  vpt_recorder_free (f->recorder);
 }
 
 static void
 connect_and_wait (Fixture * f)
 {
   vp_live_session_connect (f->session);
-  recorder_wait (f->recorder, "setup-complete", NULL);
+  vpt_recorder_wait (f->recorder, "setup-complete", NULL);
   g_assert_cmpint (vp_live_session_get_state (f->session), ==,
       VP_SESSION_STATE_READY);
 }
@@ -386,7 +132,7 @@ test_setup_complete (Fixture * f, gconstpointer data)
 
   connect_and_wait (f);
   /* Resumption was asked for: the first handle comes after setup. */
-  recorder_wait (f->recorder, "resumption-update:resumable", NULL);
+  vpt_recorder_wait (f->recorder, "resumption-update:resumable", NULL);
   handle = vp_live_session_dup_resume_handle (f->session);
   g_assert_nonnull (handle);
   fixture_close (f);
@@ -403,9 +149,9 @@ test_audio_turn (Fixture * f, gconstpointer data)
   speak (f->session, "Hello, do you have a table for four tomorrow at eight?",
       1500);
 
-  recorder_wait (f->recorder, "input-transcription", &at);
-  recorder_wait (f->recorder, "audio:24000", &at);
-  recorder_wait (f->recorder, "tool-call:check_availability", &at);
+  vpt_recorder_wait (f->recorder, "input-transcription", &at);
+  vpt_recorder_wait (f->recorder, "audio:24000", &at);
+  vpt_recorder_wait (f->recorder, "tool-call:*:check_availability:", &at);
   /* The model speaks before the tool call and waits for the answer. */
   g_assert_cmpuint (f->recorder->audio->len, >, 24000 / 10 * 2);
   g_assert_cmpfloat (rms (f->recorder->audio), >, 300);
@@ -440,16 +186,16 @@ test_tool_call_round_trip (Fixture * f, gconstpointer data)
   connect_and_wait (f);
   vp_live_session_send_text (f->session,
       "Do you have a table for four tomorrow at eight?");
-  recorder_wait (f->recorder, "tool-call:check_availability", &at);
+  vpt_recorder_wait (f->recorder, "tool-call:*:check_availability:", &at);
   g_assert_cmpuint (f->recorder->tool_calls->len, ==, 1);
   g_assert_nonnull (strstr (g_ptr_array_index (f->recorder->tool_calls, 0),
           "party_size"));
 
   answer_first_call (f, "{\"output\":{\"available\":true,\"time\":\"21:15\","
       "\"table\":7}}");
-  recorder_wait (f->recorder, "generation-complete", &at);
-  recorder_wait (f->recorder, "turn-complete", &at);
-  recorder_wait (f->recorder, "usage", NULL);
+  vpt_recorder_wait (f->recorder, "generation-complete", &at);
+  vpt_recorder_wait (f->recorder, "turn-complete", &at);
+  vpt_recorder_wait (f->recorder, "usage", NULL);
 
   /* The reply was built from our answer. */
   g_assert_nonnull (strstr (f->recorder->output_text->str, "21:15"));
@@ -466,12 +212,12 @@ test_barge_in (Fixture * f, gconstpointer data)
   connect_and_wait (f);
   vp_live_session_send_text (f->session,
       "Do you have a table for four tomorrow at eight?");
-  recorder_wait (f->recorder, "audio", &at);
+  vpt_recorder_wait (f->recorder, "audio", &at);
   /* The user talks over the model. */
   speak (f->session, "Wait, actually make that five people.", 0);
-  recorder_wait (f->recorder, "interrupted", &at);
-  recorder_wait (f->recorder, "turn-complete", &at);
-  g_assert_false (recorder_has (f->recorder, "generation-complete"));
+  vpt_recorder_wait (f->recorder, "interrupted", &at);
+  vpt_recorder_wait (f->recorder, "turn-complete", &at);
+  g_assert_false (vpt_recorder_has (f->recorder, "generation-complete"));
 }
 
 static void
@@ -484,11 +230,11 @@ test_tool_call_cancelled (Fixture * f, gconstpointer data)
   connect_and_wait (f);
   vp_live_session_send_text (f->session,
       "Do you have a table for four tomorrow at eight?");
-  recorder_wait (f->recorder, "tool-call:check_availability", &at);
+  vpt_recorder_wait (f->recorder, "tool-call:*:check_availability:", &at);
   /* Barge in while the call is pending. */
   vp_live_session_send_activity_start (f->session);
   speak (f->session, "No wait, never mind.", 0);
-  recorder_wait (f->recorder, "tool-call-cancelled:", &at);
+  vpt_recorder_wait (f->recorder, "tool-call-cancelled:", &at);
 
   /* A late result for a cancelled call is refused, not sent. */
   g_mutex_lock (&f->recorder->lock);
@@ -513,8 +259,8 @@ test_manual_activity (Fixture * f, gconstpointer data)
   speak (f->session, "Hello, do you have a table for four tomorrow at eight?",
       0);
   vp_live_session_send_activity_end (f->session);
-  recorder_wait (f->recorder, "audio:24000", &at);
-  recorder_wait (f->recorder, "tool-call:check_availability", &at);
+  vpt_recorder_wait (f->recorder, "audio:24000", &at);
+  vpt_recorder_wait (f->recorder, "tool-call:*:check_availability:", &at);
 }
 
 /* Errors */
@@ -522,8 +268,8 @@ test_manual_activity (Fixture * f, gconstpointer data)
 static void
 expect_error (Fixture * f, gint code, const gchar * words)
 {
-  recorder_wait (f->recorder, "error:", NULL);
-  recorder_wait (f->recorder, "closed", NULL);
+  vpt_recorder_wait (f->recorder, "error:", NULL);
+  vpt_recorder_wait (f->recorder, "closed", NULL);
   g_assert_error (f->recorder->error, VP_ERROR, code);
   if (words != NULL && strstr (f->recorder->error->message, words) == NULL)
     g_error ("error message \"%s\" lacks \"%s\"",
@@ -624,26 +370,26 @@ test_fault (Fixture * f, gconstpointer data)
 
   if (c->fault != VP_EMULATOR_FAULT_NO_SETUP_COMPLETE
       && !(c->fault == VP_EMULATOR_FAULT_CLOSE && c->after == 0)) {
-    recorder_wait (f->recorder, "setup-complete", &at);
+    vpt_recorder_wait (f->recorder, "setup-complete", &at);
     vp_live_session_send_text (f->session, ASK);
   }
 
   if (c->expected_error >= 0) {
     expect_error (f, c->expected_error, c->words);
     if (c->fault == VP_EMULATOR_FAULT_GO_AWAY)
-      g_assert_true (recorder_has (f->recorder, "go-away:"));
+      g_assert_true (vpt_recorder_has (f->recorder, "go-away:"));
     return;
   }
 
   /* Survived: the event that shows how, then a working conversation. */
   if (c->words != NULL)
-    recorder_wait (f->recorder, c->words, &at);
+    vpt_recorder_wait (f->recorder, c->words, &at);
   if (g_str_has_prefix (c->words ? c->words : "", "reconnected")) {
-    g_assert_true (recorder_has (f->recorder, "reconnected:resumed"));
+    g_assert_true (vpt_recorder_has (f->recorder, "reconnected:resumed"));
     /* The turn in flight may be lost with its connection; ask again. */
     vp_live_session_send_text (f->session, ASK);
   }
-  recorder_wait (f->recorder, "tool-call:check_availability", &at);
+  vpt_recorder_wait (f->recorder, "tool-call:*:check_availability:", &at);
   g_assert_null (f->recorder->error);
   g_assert_cmpint (vp_live_session_get_state (f->session), ==,
       VP_SESSION_STATE_READY);
@@ -756,7 +502,7 @@ test_update (Fixture * f, gconstpointer data)
   setup->system_instruction = g_strdup ("Speak like a pirate.");
   g_assert_true (vp_live_session_update (f->session, setup, NULL, &error));
   g_assert_no_error (error);
-  recorder_wait (f->recorder, "reconnected:resumed", &at);
+  vpt_recorder_wait (f->recorder, "reconnected:resumed", &at);
 
   /* The model cannot change on the way. */
   g_free (setup->model);
@@ -801,28 +547,28 @@ test_one_network_thread (Fixture * f, gconstpointer data)
 {
   g_autofree gchar *url = vp_emulator_get_url (f->emulator);
   VpLiveSession *sessions[20];
-  Recorder *recorders[20];
+  VptRecorder *recorders[20];
   guint i;
 
   connect_and_wait (f);
   for (i = 0; i < G_N_ELEMENTS (sessions); i++) {
     sessions[i] = vp_live_session_new ();
     g_object_set (sessions[i], "endpoint", url, "api-key", SECRET_KEY, NULL);
-    recorders[i] = recorder_new (sessions[i]);
+    recorders[i] = vpt_recorder_new (sessions[i], WAIT_MS);
     vp_live_session_connect (sessions[i]);
   }
   for (i = 0; i < G_N_ELEMENTS (sessions); i++)
-    recorder_wait (recorders[i], "setup-complete", NULL);
+    vpt_recorder_wait (recorders[i], "setup-complete", NULL);
 
   /* 21 live sessions, one thread. */
   g_assert_cmpuint (count_threads ("voxpipe-net"), ==, 1);
 
   for (i = 0; i < G_N_ELEMENTS (sessions); i++) {
     vp_live_session_close (sessions[i]);
-    recorder_wait (recorders[i], "closed", NULL);
-    g_signal_handlers_disconnect_by_data (sessions[i], recorders[i]);
+    vpt_recorder_wait (recorders[i], "closed", NULL);
+    vpt_recorder_disconnect (recorders[i]);
     g_object_unref (sessions[i]);
-    recorder_free (recorders[i]);
+    vpt_recorder_free (recorders[i]);
   }
 }
 
@@ -838,14 +584,14 @@ run_with_key_and_debug (void)
   fixture_set_up (&f, NULL);
   connect_and_wait (&f);
   vp_live_session_send_text (f.session, "Do you have a table for four?");
-  recorder_wait (f.recorder, "tool-call:", NULL);
+  vpt_recorder_wait (f.recorder, "tool-call:", NULL);
   fixture_tear_down (&f, NULL);
 
   /* And a refused key, which is when clients tend to print it. */
   fixture_set_up (&f, NULL);
   g_object_set (f.session, "model", "no-such-model", NULL);
   vp_live_session_connect (f.session);
-  recorder_wait (f.recorder, "closed", NULL);
+  vpt_recorder_wait (f.recorder, "closed", NULL);
   g_printerr ("%s\n", f.recorder->error ? f.recorder->error->message : "");
   fixture_tear_down (&f, NULL);
   return 0;
