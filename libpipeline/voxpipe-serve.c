@@ -113,7 +113,7 @@ vp_serve_main (int argc, char **argv)
     {"define", 'D', 0, G_OPTION_ARG_STRING_ARRAY, &defines,
         "Set the variable NAME (repeatable)", "NAME=VALUE"},
     {"web", 0, 0, G_OPTION_ARG_STRING, &web,
-          "Serve the call page and WebRTC calls on HOST:PORT (default "
+        "Serve the call page and WebRTC calls on HOST:PORT (default "
           DEFAULT_WEB "; loopback keeps media on loopback)", "HOST:PORT"},
     {"max-calls", 0, 0, G_OPTION_ARG_INT, &max_calls,
         "Calls at once; more get 503 (default 8, 0: no limit)", "N"},
@@ -122,18 +122,18 @@ vp_serve_main (int argc, char **argv)
     {"turn", 0, 0, G_OPTION_ARG_STRING, &turn,
         "TURN server for webrtcbin", "turn://USER:PASS@HOST:PORT"},
     {"record", 0, 0, G_OPTION_ARG_FILENAME, &record,
-          "Record each call to DIR/call-ID.ogg (Opus, caller left, agent "
-        "right)", "DIR"},
+        "Record each call to DIR/call-ID.ogg (Opus, caller left, agent "
+          "right)", "DIR"},
     {"tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert,
         "Serve HTTPS with this PEM certificate", "FILE"},
     {"tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key,
         "The certificate's PEM private key (default: in --tls-cert)", "FILE"},
     {"drain-seconds", 0, 0, G_OPTION_ARG_INT, &drain_seconds,
-        "On SIGTERM, how long the current turns may go on (default 10)",
+          "On SIGTERM, how long the current turns may go on (default 10)",
         "SECONDS"},
     {"peer-timeout", 0, 0, G_OPTION_ARG_INT, &peer_timeout,
-          "End a call when no audio came from its peer for SECONDS (default "
-        "15, 0: never)", "SECONDS"},
+        "End a call when no audio came from its peer for SECONDS (default "
+          "15, 0: never)", "SECONDS"},
     {"max-offer-bytes", 0, 0, G_OPTION_ARG_INT, &max_offer,
         "Refuse larger offers with 413 (default 65536)", "BYTES"},
     {NULL}
@@ -166,12 +166,10 @@ vp_serve_main (int argc, char **argv)
     return EXIT_USAGE;
   }
   if (!parse_web (web != NULL ? web : DEFAULT_WEB, &host, &port)) {
-    fprintf (stderr, "voxpipe serve: --web wants HOST:PORT, got \"%s\"\n",
-        web);
+    fprintf (stderr, "voxpipe serve: --web wants HOST:PORT, got \"%s\"\n", web);
     return EXIT_USAGE;
   }
-  if (max_calls < 0 || drain_seconds < 0 || peer_timeout < 0
-      || max_offer <= 0) {
+  if (max_calls < 0 || drain_seconds < 0 || peer_timeout < 0 || max_offer <= 0) {
     fprintf (stderr, "voxpipe serve: the numbers must not be negative\n");
     return EXIT_USAGE;
   }

@@ -84,8 +84,7 @@ vp_call_event_from_structure (const GstStructure * s)
 /* {"type": "call", "id": …, "state": "ringing|talking|ended",
  *  "reason": … (only when ended)} */
 gchar *
-vp_call_event_call (const gchar * id, const gchar * state,
-    const gchar * reason)
+vp_call_event_call (const gchar * id, const gchar * state, const gchar * reason)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
 

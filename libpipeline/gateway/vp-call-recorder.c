@@ -125,7 +125,8 @@ vp_call_recorder_new (GstBin * bin, GstElement * caller_tap,
 gboolean
 vp_call_recorder_finish (VpCallRecorder * recorder, guint timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
+  gint64 deadline =
+      g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
   GstIterator *pads = gst_element_iterate_sink_pads (recorder->mixer);
   GValue item = G_VALUE_INIT;
   gboolean done;

@@ -58,12 +58,12 @@ struct _VpCall
   gchar *end_reason;
 };
 
-static void call_log (VpCall * call, const gchar * format, ...)
-    G_GNUC_PRINTF (2, 3);
-
-/* One line per call event, with the call's id. */
 static void
 call_log (VpCall * call, const gchar * format, ...)
+G_GNUC_PRINTF (2, 3);
+
+/* One line per call event, with the call's id. */
+     static void call_log (VpCall * call, const gchar * format, ...)
 {
   va_list args;
   g_autofree gchar *text = NULL;

@@ -158,8 +158,7 @@ vp_gateway_new (const VpGatewayOptions * options, GError ** error)
 
   gw->calls = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       (GDestroyNotify) vp_call_unref);
-  gw->replies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-      g_free);
+  gw->replies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   gw->metrics = vp_metrics_new ();
   return gw;
 }
@@ -250,8 +249,7 @@ on_call_ended (VpCall * call, gpointer data)
   g_hash_table_remove (gw->calls, vp_call_get_id (call));
   g_message ("%u call%s active", g_hash_table_size (gw->calls),
       g_hash_table_size (gw->calls) == 1 ? "" : "s");
-  if (gw->draining && gw->drain_hung_up
-      && g_hash_table_size (gw->calls) == 0)
+  if (gw->draining && gw->drain_hung_up && g_hash_table_size (gw->calls) == 0)
     finish_drain (gw);
 }
 

@@ -49,13 +49,11 @@ reply_text (SoupServerMessage * msg, guint status, const gchar * text)
 }
 
 static void
-serve_resource (SoupServerMessage * msg, const gchar * name,
-    const gchar * type)
+serve_resource (SoupServerMessage * msg, const gchar * name, const gchar * type)
 {
   g_autofree gchar *path = g_strconcat (RESOURCE_ROOT, name, NULL);
   g_autoptr (GBytes) data = g_resources_lookup_data (path, 0, NULL);
-  SoupMessageHeaders *headers =
-      soup_server_message_get_response_headers (msg);
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
   gsize size;
   const gchar *bytes;
 
@@ -182,8 +180,7 @@ on_got_headers (SoupServerMessage * msg, gpointer data)
 }
 
 static void
-on_request_started (SoupServer * server, SoupServerMessage * msg,
-    gpointer data)
+on_request_started (SoupServer * server, SoupServerMessage * msg, gpointer data)
 {
   g_signal_connect (msg, "got-headers", G_CALLBACK (on_got_headers), data);
 }
@@ -197,15 +194,13 @@ handle (SoupServer * server, SoupServerMessage * msg, const char *path,
   VpHttp *http = data;
   const gchar *method = soup_server_message_get_method (msg);
   gboolean get = g_str_equal (method, "GET") || g_str_equal (method, "HEAD");
-  SoupMessageHeaders *headers =
-      soup_server_message_get_response_headers (msg);
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
 
   if (g_str_equal (path, CALLS_PATH)) {
     if (g_str_equal (method, "POST")) {
       handle_offer (http, msg);
     } else if (g_str_equal (method, "OPTIONS")) {
-      soup_message_headers_replace (headers, "Accept-Post",
-          "application/sdp");
+      soup_message_headers_replace (headers, "Accept-Post", "application/sdp");
       soup_message_headers_replace (headers, "Allow", "POST, OPTIONS");
       soup_server_message_set_status (msg, 204, NULL);
     } else {

@@ -181,8 +181,7 @@ vp_pipeline_file_load (const gchar * path, GHashTable * vars,
       gchar *comment = g_strchug (line + 1);
 
       if (g_str_has_prefix (comment, "default ")) {
-        if (!vp_pipeline_vars_add (vars, comment + strlen ("default "),
-                FALSE)) {
+        if (!vp_pipeline_vars_add (vars, comment + strlen ("default "), FALSE)) {
           g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
               "%s:%u: \"# default\" wants name=value, got \"%s\"", path,
               i + 1, comment + strlen ("default "));
@@ -236,8 +235,7 @@ vp_pipeline_ensure_geminilive (void)
   const gchar *dirs[] = { VP_PLUGIN_BUILD_DIR, VP_PLUGIN_INSTALL_DIR };
   guint i;
 
-  for (i = 0; i < G_N_ELEMENTS (dirs) && !vp_pipeline_have_geminilive ();
-      i++) {
+  for (i = 0; i < G_N_ELEMENTS (dirs) && !vp_pipeline_have_geminilive (); i++) {
     if (dirs[i] == NULL || !g_file_test (dirs[i], G_FILE_TEST_IS_DIR))
       continue;
     GST_INFO ("geminilive not in the registry; scanning %s", dirs[i]);

@@ -449,8 +449,7 @@ on_pad_added (GstElement * webrtc, GstPad * pad, gpointer data)
   t->linked = TRUE;
   g_mutex_unlock (&t->lock);
   if (linked) {
-    GST_INFO ("a second incoming stream (%s) is not used",
-        GST_PAD_NAME (pad));
+    GST_INFO ("a second incoming stream (%s) is not used", GST_PAD_NAME (pad));
     return;
   }
   sink = gst_element_get_static_pad (t->depay, "sink");
