@@ -284,23 +284,26 @@ vp_gateway_offer (VpGateway * gw, const gchar * body, gsize length,
   VpCall *call;
   guint status;
 
+  /* A bad offer is told so, whether or not a line is free. */
+  status = vp_web_offer_parse (body, length,
+      gw->call_config.web.loopback_only, &offer, &error);
+  if (status != 0) {
+    vp_gateway_refused (gw, status, error->message);
+    reply (status, error->message, NULL, user_data);
+    return;
+  }
   if (gw->draining) {
+    vp_web_offer_clear (&offer);
     vp_gateway_refused (gw, 503, "draining");
     reply (503, "the gateway is shutting down; call another one", NULL,
         user_data);
     return;
   }
   if (gw->max_calls > 0 && g_hash_table_size (gw->calls) >= gw->max_calls) {
+    vp_web_offer_clear (&offer);
     vp_gateway_refused (gw, 503, "busy");
     reply (503, "every line is busy (--max-calls reached); try again "
         "shortly", NULL, user_data);
-    return;
-  }
-  status = vp_web_offer_parse (body, length,
-      gw->call_config.web.loopback_only, &offer, &error);
-  if (status != 0) {
-    vp_gateway_refused (gw, status, error->message);
-    reply (status, error->message, NULL, user_data);
     return;
   }
 
