@@ -169,6 +169,8 @@ stop_in_thread (GTask * task, gpointer source, gpointer data,
 {
   VpCall *call = data;
 
+  if (call->transport != NULL)
+    vp_web_transport_flush (call->transport, 500);
   if (call->recorder != NULL
       && !vp_call_recorder_finish (call->recorder, RECORD_FINISH_MS))
     g_message ("call %s: the recording did not finish in time", call->id);
@@ -289,6 +291,24 @@ on_geminilive (VpCall * call, const GstStructure * s)
     call->hooks.event (call, s, call->user_data);
 }
 
+/* webrtcbin's SCTP elements post an error when the peer closes its
+ * connection (the page hung up, the tab closed): that call ended, it did
+ * not fail. */
+static gboolean
+peer_went_away (GstMessage * message)
+{
+  GstElementFactory *factory;
+  const gchar *name;
+
+  if (!GST_IS_ELEMENT (message->src))
+    return FALSE;
+  factory = gst_element_get_factory (GST_ELEMENT (message->src));
+  if (factory == NULL)
+    return FALSE;
+  name = gst_plugin_feature_get_name (GST_PLUGIN_FEATURE (factory));
+  return g_str_equal (name, "sctpenc") || g_str_equal (name, "sctpdec");
+}
+
 static gboolean
 on_bus_message (GstBus * bus, GstMessage * message, gpointer data)
 {
@@ -310,6 +330,10 @@ on_bus_message (GstBus * bus, GstMessage * message, gpointer data)
       g_autofree gchar *reason = NULL;
 
       gst_message_parse_error (message, &error, &debug);
+      if (peer_went_away (message)) {
+        vp_call_hang_up (call, "the peer closed the connection", FALSE);
+        return G_SOURCE_REMOVE;
+      }
       if (debug != NULL)
         g_strdelimit (debug, "\n", ' ');
       call_log (call, "failed: %s: %s%s%s%s", name, error->message,

@@ -766,6 +766,33 @@ vp_web_transport_agent_tap (VpWebTransport * t)
   return t->agent_tap;
 }
 
+/* Not on the main context: waits (at most @timeout_ms) until what was sent
+ * on the events channel has left, so the page hears why the call ends
+ * before the connection goes. */
+void
+vp_web_transport_flush (VpWebTransport * t, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
+  GstWebRTCDataChannel *channel = NULL;
+  guint64 buffered = 0;
+
+  g_mutex_lock (&t->lock);
+  if (t->channel != NULL && t->channel_open)
+    channel = g_object_ref (t->channel);
+  g_mutex_unlock (&t->lock);
+  if (channel == NULL)
+    return;
+  do {
+    g_object_get (channel, "buffered-amount", &buffered, NULL);
+    if (buffered == 0)
+      break;
+    g_usleep (10 * 1000);
+  } while (g_get_monotonic_time () < deadline);
+  /* Out of SCTP's queue is not yet through DTLS and ICE. */
+  g_usleep (150 * 1000);
+  g_object_unref (channel);
+}
+
 /* Before the pipeline stops: nothing more reaches the call. */
 void
 vp_web_transport_close (VpWebTransport * t)

@@ -54,6 +54,7 @@ void vp_web_transport_send (VpWebTransport * transport, const gchar * json);
 gint64 vp_web_transport_last_packet_us (VpWebTransport * transport);
 GstElement *vp_web_transport_caller_tap (VpWebTransport * transport);
 GstElement *vp_web_transport_agent_tap (VpWebTransport * transport);
+void vp_web_transport_flush (VpWebTransport * transport, guint timeout_ms);
 void vp_web_transport_close (VpWebTransport * transport);
 void vp_web_transport_unref (VpWebTransport * transport);
 

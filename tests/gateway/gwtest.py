@@ -53,6 +53,8 @@ class Gateway:
         e = dict(os.environ)
         e.update(env or {})
         e.setdefault("G_MESSAGES_DEBUG", "")
+        # A fresh restaurant for each gateway: every table free.
+        e["BELLA_DB"] = os.path.join(tempfile.mkdtemp(prefix="vp-bella-"), "bella.db")
         cmd = [RUNNER, "serve", "-f", pipeline, "--web", "127.0.0.1:0", *args]
         log("gateway:", " ".join(cmd))
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,

@@ -22,6 +22,7 @@
     remoteLevel: 0,
     remotePeak: 0,
     remoteLevels: [],    // [performance.now(), rms] every 20 ms, last 60 s
+    localLevels: [],     // the same for the microphone
     events: [],          // {t: performance.now(), event}
     turns: [],
     totalCost: 0,
@@ -131,7 +132,7 @@
     $("total-cost").textContent = money(stats.totalCost);
     if (turn) {
       turn.cost = stats.totalCost - costAtTurnStart;
-      chip(turn.msg, "cost", turn.cost.toFixed(4));
+      chip(turn.msg, "cost", money(turn.cost) + " this turn");
     }
   }
 
@@ -153,13 +154,15 @@
     card.classList.remove("pending");
     let text = e.response;
     try {
-      const r = JSON.parse(e.response);
+      let r = JSON.parse(e.response);
+      /* A handler's answer is {"output": …} or {"error": …}. */
+      if (r && typeof r.output === "object" && Object.keys(r).length === 1) r = r.output;
       text = Object.entries(r).map(([k, v]) => k + ": " +
         (typeof v === "object" ? JSON.stringify(v) : v)).join(" · ");
     } catch (_) { /* shown as it came */ }
     card.querySelector(".result").textContent = "→ " + text;
     if (card.querySelector(".name").textContent === "end_call")
-      showBanner("The agent is ending the call.", true);
+      showBanner("The agent is ending the call…", true);
   }
 
   function onEvent(e) {
@@ -206,6 +209,8 @@
     meterTimer = setInterval(() => {
       if (localAnalyser) {
         stats.localLevel = rms(localAnalyser, buffer);
+        stats.localLevels.push([performance.now(), stats.localLevel]);
+        if (stats.localLevels.length > 3000) stats.localLevels.shift();
         showLevel("local-level", "local-db", stats.localLevel);
       }
       if (remoteAnalyser) {
@@ -219,7 +224,7 @@
         showLevel("remote-level", "remote-db", level);
         const avatar = $("avatar");
         avatar.classList.toggle("speaking", level > 0.01);
-        avatar.style.setProperty("--pulse", String(1 + Math.min(level * 4, 0.25)));
+        avatar.style.setProperty("--pulse", String(1 + Math.min(level * 2, 0.1)));
       }
     }, 20);
   }
@@ -270,7 +275,25 @@
     });
   }
 
+  function resetConversation() {
+    for (const li of [...$("transcript").children]) if (li.id !== "empty") li.remove();
+    $("empty").hidden = false;
+    callerMsg = agentMsg = turn = null;
+    costAtTurnStart = 0;
+    toolCount = 0;
+    tools.clear();
+    Object.assign(stats, {
+      callId: null, remotePeak: 0, remoteLevels: [], localLevels: [], events: [],
+      turns: [], totalCost: 0, endReason: null,
+    });
+    $("total-cost").textContent = money(0);
+    $("last-latency").textContent = "–";
+    $("turn-count").textContent = "0";
+    $("tool-count").textContent = "0";
+  }
+
   async function call() {
+    resetConversation();
     $("banner").hidden = true;
     $("call").disabled = true;
     setStatus("connecting", "Asking for the microphone…");
@@ -337,7 +360,7 @@
   }
 
   function remoteEnded(reason) {
-    if (stats.state === "ended" || stats.state === "idle") return;
+    if (stats.state === "ended" || stats.state === "idle" || stats.state === "ending") return;
     stats.endReason = reason || "ended";
     cleanUp();
     location_ = null;
@@ -349,12 +372,15 @@
     const where = location_;
     location_ = null;
     stats.endReason = "you hung up";
-    cleanUp();
-    setStatus("ended", "Call ended");
-    showBanner("You hung up.", true);
+    stats.state = "ending";
+    $("call").disabled = true;
+    /* The gateway first (DELETE), then the connection. */
     if (where) {
       try { await fetch(where, { method: "DELETE" }); } catch (_) { }
     }
+    cleanUp();
+    setStatus("ended", "Call ended");
+    showBanner("You hung up.", true);
   }
 
   $("call").addEventListener("click", () => {
