@@ -86,13 +86,14 @@ vp_call_recorder_new (GstBin * bin, GstElement * caller_tap,
     GstElement * agent_tap, const gchar * path, GError ** error)
 {
   VpCallRecorder *recorder = g_new0 (VpCallRecorder, 1);
-  GstElement *conv, *enc, *mux, *sink;
+  GstElement *conv, *stereo, *enc, *mux, *sink;
   g_autoptr (GstPad) sink_pad = NULL;
 
   g_mutex_init (&recorder->lock);
   g_cond_init (&recorder->cond);
   recorder->mixer = make (bin, "audiomixer", error);
   conv = make (bin, "audioconvert", error);
+  stereo = make (bin, "capsfilter", error);
   enc = make (bin, "opusenc", error);
   mux = make (bin, "oggmux", error);
   sink = make (bin, "filesink", error);
@@ -105,7 +106,11 @@ vp_call_recorder_new (GstBin * bin, GstElement * caller_tap,
   gst_util_set_object_arg (G_OBJECT (recorder->mixer),
       "start-time-selection", "first");
   g_object_set (sink, "location", path, "async", FALSE, NULL);
-  if (!gst_element_link_many (recorder->mixer, conv, enc, mux, sink, NULL)
+  /* opusenc would take mono first, and the two sides would be mixed. */
+  g_object_set (stereo, "caps",
+      gst_caps_from_string ("audio/x-raw,channels=2"), NULL);
+  if (!gst_element_link_many (recorder->mixer, conv, stereo, enc, mux, sink,
+          NULL)
       || !add_side (bin, caller_tap, recorder->mixer, -1.0f, error)
       || !add_side (bin, agent_tap, recorder->mixer, 1.0f, error)) {
     if (*error == NULL)

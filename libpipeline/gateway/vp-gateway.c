@@ -367,12 +367,16 @@ vp_gateway_render_metrics (VpGateway * gw)
   GHashTableIter iter;
   gpointer value;
   gdouble cost = 0;
+  guint by_state[3] = { 0, 0, 0 };
 
   g_hash_table_iter_init (&iter, gw->calls);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    VpCallState state = vp_call_get_state (value);
+
     cost += vp_call_get_cost (value);
-  return vp_metrics_render (gw->metrics, g_hash_table_size (gw->calls), cost,
-      gw->draining);
+    by_state[MIN (state, VP_CALL_ENDING)]++;
+  }
+  return vp_metrics_render (gw->metrics, by_state, cost, gw->draining);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -114,15 +114,22 @@ header (GString * out, const gchar * name, const gchar * type,
 }
 
 gchar *
-vp_metrics_render (VpMetrics * m, guint active, gdouble active_cost_usd,
-    gboolean draining)
+vp_metrics_render (VpMetrics * m, const guint by_state[3],
+    gdouble active_cost_usd, gboolean draining)
 {
+  static const gchar *states[] = { "ringing", "talking", "ending" };
   GString *out = g_string_new (NULL);
   gchar number[G_ASCII_DTOSTR_BUF_SIZE];
   guint i;
 
-  header (out, "voxpipe_calls_active", "gauge", "Calls in progress.");
-  g_string_append_printf (out, "voxpipe_calls_active %u\n", active);
+  header (out, "voxpipe_calls_active", "gauge",
+      "Calls in progress, whatever their state.");
+  g_string_append_printf (out, "voxpipe_calls_active %u\n",
+      by_state[0] + by_state[1] + by_state[2]);
+  header (out, "voxpipe_calls", "gauge", "Calls in progress, by state.");
+  for (i = 0; i < G_N_ELEMENTS (states); i++)
+    g_string_append_printf (out, "voxpipe_calls{state=\"%s\"} %u\n",
+        states[i], by_state[i]);
   header (out, "voxpipe_calls_total", "counter", "Calls accepted.");
   g_string_append_printf (out, "voxpipe_calls_total %" G_GUINT64_FORMAT "\n",
       m->calls_total);

@@ -25,7 +25,8 @@ void vp_metrics_turn (VpMetrics * metrics, gdouble latency_ms);
 void vp_metrics_tool_call (VpMetrics * metrics);
 void vp_metrics_interruption (VpMetrics * metrics);
 
-gchar *vp_metrics_render (VpMetrics * metrics, guint active,
+/* @by_state: calls ringing, talking, ending. */
+gchar *vp_metrics_render (VpMetrics * metrics, const guint by_state[3],
     gdouble active_cost_usd, gboolean draining);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VpMetrics, vp_metrics_free);
