@@ -10,7 +10,8 @@
 // turn and the agent's reply in the transcript, the tool call and its result,
 // a latency and a cost on the turn, agent audio arriving (the level the page
 // measures with WebAudio), the agent's audio stopping after the barge-in
-// (how long after is printed), and after Hang up, no call left on the gateway.
+// (how long after is printed), the agent's goodbye ending the call, and after
+// Hang up, no call left on the gateway; a closed tab ends its call too.
 // A screenshot of the page mid-call goes to $VP_TEST_OUT/call-page.png.
 
 import { spawn, execFileSync } from 'node:child_process';
@@ -245,6 +246,21 @@ try {
     `${m.voxpipe_tool_calls_total} tool calls, ${m.voxpipe_interruptions_total} interruption(s)`);
   if (m.voxpipe_calls_total !== 2 || m.voxpipe_calls_failed_total !== 0) fail('metrics say a call failed');
   if (!gw.lines.some((l) => /hanging up: the caller hung up/.test(l))) fail('no hang-up in the call log');
+
+  // A third call, and the tab closes: the page's pagehide DELETE, or else the
+  // connection or its data channel closing, ends the call on the gateway.
+  const tab = await context.newPage();
+  await tab.goto(gw.url + '/');
+  await tab.click('#call');
+  await until('the third call to be talking', 20000,
+    async () => (await tab.evaluate(() => window.vpStats.state)) === 'talking');
+  const closedAt = Date.now();
+  await tab.close();
+  await until('the closed tab\'s call to end', 20000,
+    async () => (await metrics(gw.url)).voxpipe_calls_active === 0);
+  const why = gw.lines.filter((l) => /hanging up/.test(l)).pop();
+  log(`tab closed: the gateway ended its call ${((Date.now() - closedAt) / 1000).toFixed(1)} s later (${why.replace(/.*hanging up: /, '')})`);
+  if ((await metrics(gw.url)).voxpipe_calls_failed_total !== 0) fail('the closed tab counted as a failure');
   ok = true;
 } finally {
   if (context) await context.close();
