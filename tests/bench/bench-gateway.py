@@ -5,9 +5,10 @@
 """Calls per core (issue 13, point 10; docs/performance.md).
 
   tests/bench/bench-gateway.py [--build-dir build] [--n 1,10,20] [--seconds 15]
-                               [--json FILE]
+                               [--peers gst|aiortc] [--json FILE]
 
-N concurrent WebRTC peers (aiortc, in this process) each send the caller's
+N concurrent WebRTC peers in another process (webrtcbin, bench-peers-gst.py;
+or with --peers aiortc, aiortc peers in this process) each send the caller's
 question in real time (20 ms Opus frames, a pause, again) and receive the
 agent's audio.  They call, in turn:
   * voxpipe serve -f pipelines/receptionist-call.pipeline on the emulator:
@@ -165,6 +166,85 @@ def start_server(cmd, env=None):
     raise RuntimeError(f"{cmd[0]} did not start")
 
 
+async def run_gst(kind, cmd, n, seconds, ogg, env=None):
+    """The peers in their own process (bench-peers-gst.py)."""
+    proc, url = start_server(cmd, env)
+    await asyncio.sleep(1.0)
+    idle_rss = rss_kb(proc.pid)
+    peers = subprocess.Popen(["/usr/bin/python3", os.path.join(HERE, "bench-peers-gst.py"),
+                              url, str(n), "4", str(seconds), ogg],
+                             stdout=subprocess.PIPE, text=True)
+    loop = asyncio.get_event_loop()
+    t0 = c0 = m0 = t1 = c1 = m1 = rss = None
+    report = None
+    try:
+        while True:
+            line = await loop.run_in_executor(None, peers.stdout.readline)
+            if not line:
+                break
+            if line.startswith("window start"):
+                t0, c0, m0 = time.monotonic(), cpu_seconds(proc.pid), cpu_seconds(peers.pid)
+            elif line.startswith("window end"):
+                t1, c1, m1 = time.monotonic(), cpu_seconds(proc.pid), cpu_seconds(peers.pid)
+                rss = rss_kb(proc.pid)
+            elif line.startswith("["):
+                report = json.loads(line)
+                break
+        peers.wait(60)
+    finally:
+        if peers.poll() is None:
+            peers.kill()
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    if report is None or t1 is None:
+        log(f"{kind} N={n}: the peers did not report")
+        return {"server": kind, "n": n, "holds": False, "cpu_per_call_pct": 0,
+                "cpu_total_pct": 0, "rss_per_call_mb": 0, "rss_mb": 0, "peers_cpu_pct": 0,
+                "lateness_p99_ms": None, "lateness_p50_ms": None, "peers_hearing_agent": 0}
+    lateness = [x for p in report for x in p["lateness_ms"]]
+    heard = sum(1 for p in report if p["voiced_s"] >= 1.0)
+    wall = t1 - t0
+    result = {
+        "server": kind, "n": n,
+        "cpu_per_call_pct": (c1 - c0) / wall * 100 / n,
+        "cpu_total_pct": (c1 - c0) / wall * 100,
+        "rss_per_call_mb": (rss - idle_rss) / 1024 / n,
+        "rss_mb": rss / 1024,
+        "peers_cpu_pct": (m1 - m0) / wall * 100,
+        "lateness_p99_ms": pct(lateness, 99), "lateness_p50_ms": pct(lateness, 50),
+        "peers_hearing_agent": heard,
+    }
+    result["holds"] = heard == n and result["lateness_p99_ms"] is not None \
+        and result["lateness_p99_ms"] < 40
+    log(json.dumps(result))
+    return result
+
+
+def make_ogg(question, seconds, directory):
+    """The caller for the webrtcbin peers: the question and 3 s of pause,
+    again and again, as 20 ms Opus frames in Ogg."""
+    with wave.open(question) as w:
+        rate, pcm = w.getframerate(), w.readframes(w.getnframes())
+    cycle = pcm + b"\0" * (rate * 2 * 3)
+    repeat = int(seconds / (len(cycle) / 2 / rate)) + 1
+    wav = os.path.join(directory, "caller-loop.wav")
+    with wave.open(wav, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(cycle * repeat)
+    ogg = os.path.join(directory, "caller-loop.ogg")
+    subprocess.run(["gst-launch-1.0", "-q", "filesrc", f"location={wav}", "!", "wavparse", "!",
+                    "audioconvert", "!", "audioresample", "!",
+                    "audio/x-raw,rate=48000,channels=1", "!", "opusenc", "frame-size=20",
+                    "audio-type=voice", "!", "oggmux", "!", "filesink", f"location={ogg}"],
+                   check=True, timeout=120)
+    return ogg
+
+
 async def run(kind, cmd, n, seconds, pcm, env=None):
     proc, url = start_server(cmd, env)
     await asyncio.sleep(1.0)
@@ -226,6 +306,7 @@ async def main():
     ap.add_argument("--build-dir", default=os.path.join(SRC, "build"))
     ap.add_argument("--n", default="1,10,20")
     ap.add_argument("--seconds", type=float, default=15)
+    ap.add_argument("--peers", choices=["gst", "aiortc"], default="gst")
     ap.add_argument("--json")
     args = ap.parse_args()
     b = os.path.abspath(args.build_dir)
@@ -241,9 +322,16 @@ async def main():
                "--web", "127.0.0.1:0", "--max-calls", "0", "--peer-timeout", "0"]
     aiortc_server = ["/usr/bin/python3", os.path.join(HERE, "bench-smallwebrtc-server.py"), voice]
     results = []
-    for n in [int(x) for x in args.n.split(",")]:
-        results.append(await run("voxpipe", voxpipe, n, args.seconds, pcm, env))
-        results.append(await run("smallwebrtc", aiortc_server, n, args.seconds, pcm))
+    ns = [int(x) for x in args.n.split(",")]
+    if args.peers == "gst":
+        ogg = make_ogg(question, args.seconds + 4 + 60 + max(ns) * 0.5, os.path.dirname(voice))
+    for n in ns:
+        if args.peers == "gst":
+            results.append(await run_gst("voxpipe", voxpipe, n, args.seconds, ogg, env))
+            results.append(await run_gst("smallwebrtc", aiortc_server, n, args.seconds, ogg))
+        else:
+            results.append(await run("voxpipe", voxpipe, n, args.seconds, pcm, env))
+            results.append(await run("smallwebrtc", aiortc_server, n, args.seconds, pcm))
     print(f"{'N':>4} {'server':<12} {'CPU/call':>9} {'RSS/call':>9} {'lateness p99':>13} "
           f"{'heard':>6} {'peers CPU':>10} holds")
     for r in results:

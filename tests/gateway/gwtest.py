@@ -262,6 +262,7 @@ class AiortcCall:
         self.location = None
         self.answer = None
         self.pc = None
+        self.extra_candidate = None     # a line added to the offer
 
     async def start(self, expect=201):
         from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
@@ -290,6 +291,9 @@ class AiortcCall:
             await asyncio.sleep(0.05)
         offer = self.pc.localDescription.sdp
         check_loopback_candidates(offer, "aiortc's offer")
+        if self.extra_candidate:
+            offer = offer.replace("a=end-of-candidates",
+                                  self.extra_candidate + "\r\na=end-of-candidates", 1)
         loop = asyncio.get_event_loop()
         status, headers, body = await loop.run_in_executor(
             None, http, "POST", self.gateway.url + "/calls", offer,

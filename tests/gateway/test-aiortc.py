@@ -31,8 +31,18 @@ async def main():
     reply = os.path.join(tmp, "reply.wav")
     with gwtest.Gateway() as gw:
         call = gwtest.AiortcCall(gw, caller, record=reply)
+        # A candidate off loopback in the offer (TEST-NET-1, unrouted): the
+        # gateway must drop it, so that no packet goes there.
+        call.extra_candidate = ("a=candidate:9 1 udp 2122260223 192.0.2.99 40000 "
+                                "typ host")
         started = time.time()
         await call.start()
+        for _ in range(50):
+            if any("1 remote candidate dropped" in x for x in gw.lines):
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("the candidate off loopback was not dropped")
         found = gwtest.check_loopback_candidates(call.answer, "the gateway's answer")
         log(f"answer: {len(found)} candidate(s), all on loopback")
         assert call.location.startswith("/calls/"), call.location
