@@ -492,29 +492,44 @@ unref_closure (gpointer data, GClosure * closure)
   vp_web_transport_unref (data);
 }
 
-static void
-flush_pending (VpWebTransport * t)
+/* On the main context, like every send: the events keep their order, and
+ * no lock of ours is held while the channel takes its own. */
+static gboolean
+open_on_main (gpointer data)
 {
+  Report *report = data;
+  VpWebTransport *t = report->transport;
+  GstWebRTCDataChannel *channel = NULL;
+  GQueue pending = G_QUEUE_INIT;
   gchar *json;
 
-  /* Called under the lock, the channel open. */
-  while ((json = g_queue_pop_head (&t->pending)) != NULL) {
-    gst_webrtc_data_channel_send_string_full (t->channel, json, NULL);
+  g_mutex_lock (&t->lock);
+  if (!t->closed && t->channel != NULL) {
+    t->channel_open = TRUE;
+    channel = g_object_ref (t->channel);
+    pending = t->pending;
+    g_queue_init (&t->pending);
+  }
+  g_mutex_unlock (&t->lock);
+  if (channel == NULL)
+    return G_SOURCE_REMOVE;
+  while ((json = g_queue_pop_head (&pending)) != NULL) {
+    gst_webrtc_data_channel_send_string_full (channel, json, NULL);
     g_free (json);
   }
+  g_object_unref (channel);
+  return G_SOURCE_REMOVE;
 }
 
 static void
 on_channel_open (GstWebRTCDataChannel * channel, gpointer data)
 {
   VpWebTransport *t = data;
+  Report *report = g_new0 (Report, 1);
 
-  g_mutex_lock (&t->lock);
-  if (channel == t->channel && !t->closed) {
-    t->channel_open = TRUE;
-    flush_pending (t);
-  }
-  g_mutex_unlock (&t->lock);
+  report->transport = transport_ref (t);
+  g_main_context_invoke_full (t->context, G_PRIORITY_DEFAULT, open_on_main,
+      report, (GDestroyNotify) report_free);
 }
 
 static void
@@ -556,21 +571,26 @@ on_data_channel (GstElement * webrtc, GstWebRTCDataChannel * channel,
     on_channel_open (channel, t);
 }
 
-/* From any thread: sent now, or when the channel opens. */
+/* On the main context: sent now, or when the channel opens. */
 void
 vp_web_transport_send (VpWebTransport * t, const gchar * json)
 {
+  GstWebRTCDataChannel *channel = NULL;
+
   g_mutex_lock (&t->lock);
   if (t->closed) {
     g_mutex_unlock (&t->lock);
     return;
   }
-  if (t->channel_open) {
-    gst_webrtc_data_channel_send_string_full (t->channel, json, NULL);
-  } else if (g_queue_get_length (&t->pending) < MAX_PENDING_EVENTS) {
+  if (t->channel_open)
+    channel = g_object_ref (t->channel);
+  else if (g_queue_get_length (&t->pending) < MAX_PENDING_EVENTS)
     g_queue_push_tail (&t->pending, g_strdup (json));
-  }
   g_mutex_unlock (&t->lock);
+  if (channel != NULL) {
+    gst_webrtc_data_channel_send_string_full (channel, json, NULL);
+    g_object_unref (channel);
+  }
 }
 
 /* ------------------------------------------------------------------------ */
