@@ -11,6 +11,8 @@
 #include <gst/gst.h>
 #include <gst/sdp/sdp.h>
 
+#include "vp-web-offer.h"
+
 G_BEGIN_DECLS
 
 typedef struct _VpWebTransport VpWebTransport;
@@ -22,20 +24,6 @@ typedef struct
   const gchar *local_address;   /* gather only on this address; NULL: all */
   gboolean loopback_only;       /* drop remote candidates off loopback */
 } VpWebTransportConfig;
-
-/* What an offer holds, checked before a call is built. */
-typedef struct
-{
-  GstSDPMessage *sdp;
-  guint opus_pt;
-  gboolean has_data_channel;
-  guint candidates_dropped;
-} VpWebOffer;
-
-/* The HTTP status that refuses an offer, and why, in @error's message. */
-guint vp_web_offer_parse (const gchar * text, gsize length,
-    gboolean loopback_only, VpWebOffer * offer, GError ** error);
-void vp_web_offer_clear (VpWebOffer * offer);
 
 /* On the context given to vp_web_transport_new(). */
 typedef void (*VpWebTransportAnswerFunc) (const gchar * answer_sdp,

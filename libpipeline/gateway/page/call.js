@@ -387,6 +387,7 @@
     if ($("call").dataset.action === "call") call(); else hangUp();
   });
   window.addEventListener("pagehide", () => {
-    if (location_) navigator.sendBeacon && fetch(location_, { method: "DELETE", keepalive: true });
+    /* The tab closes: hang up (keepalive outlives the page). */
+    if (location_) fetch(location_, { method: "DELETE", keepalive: true });
   });
 })();
