@@ -3,8 +3,9 @@
 # Copyright (C) 2026 Voxpipe contributors
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Bad input gets a clear answer and nothing else is disturbed: while one
-aiortc call is up (--max-calls 1), each bad request gets its status and a
-one-line reason (docs/calls.md), and the call goes on to hear its reply.
+aiortc call is up, each bad request gets its status and a one-line reason
+(docs/calls.md), a call whose negotiation fails ends alone (500), a call
+beyond --max-calls 2 gets 503, and the first call goes on to hear its reply.
 Also /healthz, the page's files, and /metrics through prometheus_client."""
 
 import asyncio
@@ -54,7 +55,7 @@ async def main():
     async def request(*args, **kw):
         return await loop.run_in_executor(None, lambda: gwtest.http(*args, **kw))
 
-    with gwtest.Gateway("--max-calls", "1", "--max-offer-bytes", "16384") as gw:
+    with gwtest.Gateway("--max-calls", "2", "--max-offer-bytes", "16384") as gw:
         status, _, body = await request("GET", gw.url + "/healthz")
         assert (status, body.strip()) == (200, "ok"), (status, body)
         status, headers, body = await request("GET", gw.url + "/")
@@ -78,15 +79,35 @@ async def main():
             ("wrong content type", ("POST", "/calls", offer, "text/plain"), 415),
             ("DELETE of an unknown call", ("DELETE", "/calls/0000deadbeef", None, None), 404),
             ("GET on /calls", ("GET", "/calls", None, None), 405),
-            ("more calls than --max-calls", ("POST", "/calls", offer, "application/sdp"), 503),
         ]
+        # An offer webrtcbin itself refuses (aiortc 1.4's data channel, see
+        # gwtest.py): that call fails alone, with a 500 and its reason.
+        from aiortc import RTCConfiguration, RTCPeerConnection
+        other = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        other.createDataChannel("events")
+        other.addTransceiver("audio")
+        await other.setLocalDescription(await other.createOffer())
+        while other.iceGatheringState != "complete":
+            await asyncio.sleep(0.05)
+        cases.append(("a call whose negotiation fails",
+                      ("POST", "/calls", other.localDescription.sdp, "application/sdp"), 500))
+        await other.close()
+
         for what, (method, path, body_in, ctype), want in cases:
             status, headers, body = await request(method, gw.url + path, body_in, ctype)
             log(f"{what}: {status} {body.strip()}")
             assert status == want, f"{what}: got {status}, want {want}"
             assert one_line(body), f"{what}: the reason is not one line: {body!r}"
-            if want == 503:
-                assert headers["Retry-After"] == "5", headers
+
+        # Two calls up (--max-calls 2): one more is refused.
+        second = gwtest.AiortcCall(gw, caller)
+        await second.start()
+        status, headers, body = await request("POST", gw.url + "/calls", offer, "application/sdp")
+        log(f"more calls than --max-calls: {status} {body.strip()}")
+        assert status == 503 and headers["Retry-After"] == "5", (status, headers)
+        assert one_line(body)
+        await second.hang_up()
+        await second.close()
 
         # The call that was up the whole time still hears its agent.
         m = await gwtest.await_metrics(gw, lambda m: m["voxpipe_tool_calls_total"] >= 1,
@@ -105,7 +126,9 @@ async def main():
                              ("too-large", 1), ("busy", 1)):
             got = m[f"voxpipe_calls_refused_total{{reason={reason}}}"]
             assert got == want, f"refused {reason}: {got} != {want}"
-        assert m["voxpipe_calls_total"] == 1 and m["voxpipe_calls_failed_total"] == 0, m
+        # The negotiation that failed was a call, counted as failed; the two
+        # real calls were not.
+        assert m["voxpipe_calls_total"] == 3 and m["voxpipe_calls_failed_total"] == 1, m
         status, _, _ = await request("DELETE", gw.url + call.location)
         assert status == 404, "a call that ended can be deleted twice"
         assert gw.stop() == 0
