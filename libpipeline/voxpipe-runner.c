@@ -428,7 +428,8 @@ main (int argc, char **argv)
       "variables: ${pipelines},\n${caller_question}. Ctrl-C ends the "
       "conversation with EOS; twice stops at once.\n\n"
       "Example:\n  voxpipe -f pipelines/receptionist.pipeline -D "
-      "output=reply.wav");
+      "output=reply.wav\n\nCalls from a browser, one pipeline per call: "
+      "voxpipe serve --help");
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_add_group (context, gst_init_get_option_group ());
   if (!g_option_context_parse (context, &argc, &argv, &error)) {

@@ -146,6 +146,7 @@ vp_serve_main (int argc, char **argv)
   Serve serve = { 0, };
   guint port = 0, term_id, int_id;
 
+  g_set_prgname ("voxpipe serve");
   context = g_option_context_new ("- answer calls with an agent pipeline");
   g_option_context_set_summary (context,
       "Serves a call page and WebRTC calls (WHIP-shaped: POST an SDP offer "

@@ -6,7 +6,8 @@
 aiortc call is up, each bad request gets its status and a one-line reason
 (docs/calls.md), a call whose negotiation fails ends alone (500), a call
 beyond --max-calls 2 gets 503, and the first call goes on to hear its reply.
-Also /healthz, the page's files, and /metrics through prometheus_client."""
+Also /healthz, the page's files, /metrics through prometheus_client, and
+--tls-cert (HTTPS)."""
 
 import asyncio
 import os
@@ -131,6 +132,21 @@ async def main():
         assert m["voxpipe_calls_total"] == 3 and m["voxpipe_calls_failed_total"] == 1, m
         status, _, _ = await request("DELETE", gw.url + call.location)
         assert status == 404, "a call that ended can be deleted twice"
+        assert gw.stop() == 0
+
+    # --tls-cert: the same server over HTTPS (tests/data/self-signed.pem
+    # holds the certificate and its key).
+    import ssl
+    import urllib.request
+    pem = os.path.join(os.environ.get("VP_SOURCE_DIR", "."), "tests", "data", "self-signed.pem")
+    with gwtest.Gateway("--tls-cert", pem) as gw:
+        assert gw.url.startswith("https://"), gw.url
+        unverified = ssl.create_default_context()
+        unverified.check_hostname = False
+        unverified.verify_mode = ssl.CERT_NONE
+        with urllib.request.urlopen(gw.url + "/healthz", context=unverified, timeout=10) as r:
+            assert r.status == 200 and r.read().decode().strip() == "ok"
+        log(f"--tls-cert: {gw.url}/healthz answers over TLS")
         assert gw.stop() == 0
     log("http refusals: OK")
 
