@@ -4,8 +4,9 @@
  */
 
 /* One call (DESIGN.md §9).  Its pipeline is the agent's description with
- * ${mic} → "queue name=vp-mic" and ${speaker} → "queue name=vp-speaker",
- * placeholders whose open pads the web transport links to webrtcbin in
+ * ${mic} → "identity name=vp-mic" and ${speaker} → "identity
+ * name=vp-speaker", placeholders (no thread of their own: a call has
+ * enough) whose open pads the web transport links to webrtcbin in
  * the same pipeline.  The geminilive sessions get the call's id in their
  * names, so that calls never share one.
  *
@@ -79,9 +80,9 @@ vp_call_bind_description (const gchar * body, GHashTable * vars,
     gchar ** description, GError ** error)
 {
   g_hash_table_insert (vars, g_strdup ("mic"),
-      g_strdup ("queue name=" MIC_NAME));
+      g_strdup ("identity name=" MIC_NAME));
   g_hash_table_insert (vars, g_strdup ("speaker"),
-      g_strdup ("queue name=" SPEAKER_NAME));
+      g_strdup ("identity name=" SPEAKER_NAME));
   *description = vp_pipeline_expand (body, vars, error);
   return *description != NULL;
 }

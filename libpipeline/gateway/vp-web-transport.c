@@ -8,7 +8,7 @@
  *   webrtcbin ─► rtpopusdepay ! opusdec ! audioconvert ! audioresample
  *                ! tee (caller tap) ─► vp-mic … the agent
  *   the agent … vp-speaker ─► audioconvert ! audioresample ! 48 kHz
- *                ! tee (agent tap) ! queue ! opusenc ! rtpopuspay pt=<offer>
+ *                ! tee (agent tap) ! opusenc ! rtpopuspay pt=<offer>
  *                ─► webrtcbin
  *
  * Non-trickle: the answer is handed back when ICE gathering is complete,
@@ -525,8 +525,7 @@ vp_web_transport_new (GstBin * bin, GstElement * mic, GstElement * speaker,
     gpointer user_data, GError ** error)
 {
   VpWebTransport *t = g_new0 (VpWebTransport, 1);
-  GstElement *dec, *conv, *res, *aconv, *ares, *acaps, *queue, *enc, *pay,
-      *rtpcaps;
+  GstElement *dec, *conv, *res, *aconv, *ares, *acaps, *enc, *pay, *rtpcaps;
   g_autoptr (GstPad) webrtc_sink = NULL;
   g_autoptr (GstPad) pay_src = NULL;
   GstWebRTCRTPTransceiver *transceiver = NULL;
@@ -549,7 +548,6 @@ vp_web_transport_new (GstBin * bin, GstElement * mic, GstElement * speaker,
   t->caller_tap = add (bin, "tee", "vp-caller-tap", error);
   aconv = add (bin, "audioconvert", "vp-agent-convert", error);
   ares = add (bin, "audioresample", "vp-agent-resample", error);
-  queue = add (bin, "queue", "vp-agent-queue", error);
   enc = add (bin, "opusenc", "vp-agent-enc", error);
   pay = add (bin, "rtpopuspay", "vp-agent-pay", error);
   if (error != NULL && *error != NULL) {
@@ -581,13 +579,11 @@ vp_web_transport_new (GstBin * bin, GstElement * mic, GstElement * speaker,
   gst_util_set_object_arg (G_OBJECT (enc), "audio-type", "voice");
   g_object_set (enc, "bitrate", 32000, NULL);
   g_object_set (pay, "pt", offer->opus_pt, NULL);
-  g_object_set (queue, "max-size-time", (guint64) 200 * GST_MSECOND,
-      "max-size-buffers", 0, "max-size-bytes", 0, NULL);
 
   if (!gst_element_link_many (t->depay, dec, conv, res, t->caller_tap, mic,
           NULL)
       || !gst_element_link_many (speaker, aconv, ares, acaps, t->agent_tap,
-          queue, enc, pay, rtpcaps, NULL)) {
+          enc, pay, rtpcaps, NULL)) {
     g_set_error_literal (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
         "cannot link the call's audio to ${mic} and ${speaker}");
     gst_caps_unref (codec);
