@@ -6,6 +6,7 @@
 /* voxpipe: runs a pipeline like gst-launch-1.0, but knows about voice.
  *
  *   voxpipe [-f FILE.pipeline] [-D NAME=VALUE]... [--] [PIPELINE DESCRIPTION]
+ *   voxpipe serve -f AGENT.pipeline [--web HOST:PORT] ...   (voxpipe-serve.c)
  *
  * A .pipeline file is a gst-launch description with ${name} variables.
  * "# default name=value" lines give defaults, "# describe: …" a
@@ -25,6 +26,9 @@
 
 #include "config.h"
 
+#include "vp-pipeline-file.h"
+#include "voxpipe-serve.h"
+
 #include <gst/gst.h>
 #include <glib-unix.h>
 #include <locale.h>
@@ -36,20 +40,6 @@
 
 #define EXIT_USAGE 2
 #define EXIT_INTERRUPTED 130
-#define MAX_EXPANSION_DEPTH 8
-
-#ifndef VP_PLUGIN_BUILD_DIR
-#define VP_PLUGIN_BUILD_DIR NULL
-#endif
-#ifndef VP_PLUGIN_INSTALL_DIR
-#define VP_PLUGIN_INSTALL_DIR NULL
-#endif
-#ifndef VP_PIPELINES_INSTALL_DIR
-#define VP_PIPELINES_INSTALL_DIR NULL
-#endif
-#ifndef VP_CALLER_QUESTION
-#define VP_CALLER_QUESTION NULL
-#endif
 
 typedef struct
 {
@@ -77,208 +67,6 @@ typedef struct
   gdouble output_audio_seconds;
   gdouble cost_usd;
 } Runner;
-
-/* ------------------------------------------------------------------------ */
-/* Variables and .pipeline files */
-
-static gboolean
-valid_name (const gchar * name)
-{
-  const gchar *p;
-
-  if (name == NULL || !(g_ascii_isalpha (*name) || *name == '_'))
-    return FALSE;
-  for (p = name + 1; *p != '\0'; p++)
-    if (!(g_ascii_isalnum (*p) || *p == '_' || *p == '-'))
-      return FALSE;
-  return TRUE;
-}
-
-/* Parses "name=value" into @vars.  Returns FALSE for a bad name. */
-static gboolean
-add_assignment (GHashTable * vars, const gchar * assignment, gboolean replace)
-{
-  const gchar *eq = strchr (assignment, '=');
-  g_autofree gchar *name = NULL;
-
-  if (eq == NULL)
-    return FALSE;
-  name = g_strstrip (g_strndup (assignment, eq - assignment));
-  if (!valid_name (name))
-    return FALSE;
-  if (replace || !g_hash_table_contains (vars, name))
-    g_hash_table_insert (vars, g_steal_pointer (&name),
-        g_strstrip (g_strdup (eq + 1)));
-  return TRUE;
-}
-
-/* Replaces every ${name} in @text.  Values may hold variables too. */
-static gchar *
-expand (const gchar * text, GHashTable * vars, guint depth, GError ** error)
-{
-  GString *out = g_string_new (NULL);
-  const gchar *p = text;
-
-  if (depth > MAX_EXPANSION_DEPTH) {
-    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-        "variables refer to each other in a loop (in \"%s\")", text);
-    return g_string_free (out, TRUE);
-  }
-
-  while (*p != '\0') {
-    const gchar *start = strstr (p, "${"), *end;
-    g_autofree gchar *name = NULL;
-    const gchar *value;
-    gchar *expanded;
-
-    if (start == NULL) {
-      g_string_append (out, p);
-      break;
-    }
-    g_string_append_len (out, p, start - p);
-    end = strchr (start + 2, '}');
-    if (end == NULL) {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-          "\"${\" without a closing \"}\" in \"%s\"", text);
-      return g_string_free (out, TRUE);
-    }
-    name = g_strndup (start + 2, end - start - 2);
-    value = g_hash_table_lookup (vars, name);
-    if (value == NULL) {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-          "the variable ${%s} has no value; give one with -D %s=VALUE",
-          name, name);
-      return g_string_free (out, TRUE);
-    }
-    expanded = expand (value, vars, depth + 1, error);
-    if (expanded == NULL)
-      return g_string_free (out, TRUE);
-    g_string_append (out, expanded);
-    g_free (expanded);
-    p = end + 1;
-  }
-  return g_string_free (out, FALSE);
-}
-
-/* Reads a .pipeline file: defaults go to @vars (without replacing what
- * -D set), the description to @description.  Returns the body. */
-static gchar *
-load_pipeline_file (const gchar * path, GHashTable * vars,
-    gchar ** description, GError ** error)
-{
-  g_autofree gchar *contents = NULL;
-  g_auto (GStrv) lines = NULL;
-  GString *body = g_string_new (NULL);
-  guint i;
-
-  if (!g_file_get_contents (path, &contents, NULL, error)) {
-    g_string_free (body, TRUE);
-    return NULL;
-  }
-
-  lines = g_strsplit (contents, "\n", -1);
-  for (i = 0; lines[i] != NULL; i++) {
-    gchar *line = g_strstrip (lines[i]);
-
-    if (*line == '#') {
-      gchar *comment = g_strchug (line + 1);
-
-      if (g_str_has_prefix (comment, "default ")) {
-        if (!add_assignment (vars, comment + strlen ("default "), FALSE)) {
-          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-              "%s:%u: \"# default\" wants name=value, got \"%s\"", path,
-              i + 1, comment + strlen ("default "));
-          g_string_free (body, TRUE);
-          return NULL;
-        }
-      } else if (g_str_has_prefix (comment, "describe:")) {
-        g_free (*description);
-        *description = g_strdup (g_strstrip (comment + strlen ("describe:")));
-      }
-      continue;
-    }
-    if (*line == '\0')
-      continue;
-    /* A trailing backslash continues the line, as in a shell. */
-    if (g_str_has_suffix (line, "\\"))
-      line[strlen (line) - 1] = '\0';
-    if (body->len > 0)
-      g_string_append_c (body, ' ');
-    g_string_append (body, line);
-  }
-
-  if (body->len == 0) {
-    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-        "%s holds no pipeline description", path);
-    g_string_free (body, TRUE);
-    return NULL;
-  }
-  return g_string_free (body, FALSE);
-}
-
-static gchar *
-default_pipelines_dir (void)
-{
-  const gchar *env = g_getenv ("VP_PIPELINES_DIR");
-  g_autofree gchar *source = NULL;
-
-  if (env != NULL && *env != '\0')
-    return g_strdup (env);
-  source = g_build_filename (VP_SOURCE_DIR, "pipelines", NULL);
-  if (g_file_test (source, G_FILE_TEST_IS_DIR))
-    return g_steal_pointer (&source);
-  if (VP_PIPELINES_INSTALL_DIR != NULL)
-    return g_strdup (VP_PIPELINES_INSTALL_DIR);
-  return g_strdup ("pipelines");
-}
-
-static gchar *
-default_caller_question (void)
-{
-  const gchar *env = g_getenv ("VP_CALLER_QUESTION");
-
-  if (env != NULL && *env != '\0')
-    return g_strdup (env);
-  if (VP_CALLER_QUESTION != NULL
-      && g_file_test (VP_CALLER_QUESTION, G_FILE_TEST_EXISTS))
-    return g_strdup (VP_CALLER_QUESTION);
-  if (VP_PIPELINES_INSTALL_DIR != NULL)
-    return g_build_filename (VP_PIPELINES_INSTALL_DIR, "caller-question.wav",
-        NULL);
-  return g_strdup ("caller-question.wav");
-}
-
-/* ------------------------------------------------------------------------ */
-/* The geminilive plugin */
-
-static gboolean
-have_geminilive (void)
-{
-  GstPluginFeature *feature =
-      gst_registry_lookup_feature (gst_registry_get (), "geminilivesink");
-
-  if (feature == NULL)
-    return FALSE;
-  gst_object_unref (feature);
-  return TRUE;
-}
-
-/* Like gst-launch-1.0, voxpipe uses GST_PLUGIN_PATH (meson devenv sets
- * it); when the plugin is not found there, it looks in this build's
- * gst-plugins directory, then where it is installed. */
-static void
-ensure_geminilive (void)
-{
-  const gchar *dirs[] = { VP_PLUGIN_BUILD_DIR, VP_PLUGIN_INSTALL_DIR };
-  guint i;
-
-  for (i = 0; i < G_N_ELEMENTS (dirs) && !have_geminilive (); i++) {
-    if (dirs[i] == NULL || !g_file_test (dirs[i], G_FILE_TEST_IS_DIR))
-      continue;
-    GST_INFO ("geminilive not in the registry; scanning %s", dirs[i]);
-    gst_registry_scan_path (gst_registry_get (), dirs[i]);
-  }
-}
 
 /* ------------------------------------------------------------------------ */
 /* The conversation */
@@ -625,6 +413,10 @@ main (int argc, char **argv)
 
   setlocale (LC_ALL, "");
 
+  /* voxpipe serve …: the gateway (voxpipe-serve.c). */
+  if (argc > 1 && g_str_equal (argv[1], "serve"))
+    return vp_serve_main (argc - 1, argv + 1);
+
   context = g_option_context_new ("[--] [PIPELINE DESCRIPTION]");
   g_option_context_set_summary (context,
       "Runs a GStreamer pipeline like gst-launch-1.0, and prints what the "
@@ -636,7 +428,8 @@ main (int argc, char **argv)
       "variables: ${pipelines},\n${caller_question}. Ctrl-C ends the "
       "conversation with EOS; twice stops at once.\n\n"
       "Example:\n  voxpipe -f pipelines/receptionist.pipeline -D "
-      "output=reply.wav");
+      "output=reply.wav\n\nCalls from a browser, one pipeline per call: "
+      "voxpipe serve --help");
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_add_group (context, gst_init_get_option_group ());
   if (!g_option_context_parse (context, &argc, &argv, &error)) {
@@ -654,18 +447,13 @@ main (int argc, char **argv)
 
   vars = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   for (i = 0; defines != NULL && defines[i] != NULL; i++) {
-    if (!add_assignment (vars, defines[i], TRUE)) {
+    if (!vp_pipeline_vars_add (vars, defines[i], TRUE)) {
       fprintf (stderr, "voxpipe: -D wants NAME=VALUE with a name made of "
           "letters, digits, _ and -; got \"%s\"\n", defines[i]);
       return EXIT_USAGE;
     }
   }
-  if (!g_hash_table_contains (vars, "pipelines"))
-    g_hash_table_insert (vars, g_strdup ("pipelines"),
-        default_pipelines_dir ());
-  if (!g_hash_table_contains (vars, "caller_question"))
-    g_hash_table_insert (vars, g_strdup ("caller_question"),
-        default_caller_question ());
+  vp_pipeline_vars_add_builtins (vars);
 
   if (file != NULL && rest != NULL) {
     fprintf (stderr, "voxpipe: give either -f FILE or a pipeline "
@@ -673,7 +461,7 @@ main (int argc, char **argv)
     return EXIT_USAGE;
   }
   if (file != NULL) {
-    body = load_pipeline_file (file, vars, &description, &error);
+    body = vp_pipeline_file_load (file, vars, &description, &error);
     if (body == NULL) {
       fprintf (stderr, "voxpipe: %s\n", error->message);
       return EXIT_FAILURE;
@@ -688,10 +476,10 @@ main (int argc, char **argv)
    * (an argument with spaces stays one value). */
   launchv = g_ptr_array_new_with_free_func (g_free);
   if (body != NULL) {
-    g_ptr_array_add (launchv, expand (body, vars, 0, &error));
+    g_ptr_array_add (launchv, vp_pipeline_expand (body, vars, &error));
   } else {
     for (i = 0; rest[i] != NULL && error == NULL; i++)
-      g_ptr_array_add (launchv, expand (rest[i], vars, 0, &error));
+      g_ptr_array_add (launchv, vp_pipeline_expand (rest[i], vars, &error));
   }
   if (error != NULL) {
     fprintf (stderr, "voxpipe: %s\n", error->message);
@@ -699,7 +487,7 @@ main (int argc, char **argv)
   }
   g_ptr_array_add (launchv, NULL);
 
-  ensure_geminilive ();
+  vp_pipeline_ensure_geminilive ();
 
   if (body != NULL)
     pipeline = gst_parse_launch_full (launchv->pdata[0], NULL,
@@ -710,7 +498,7 @@ main (int argc, char **argv)
   if (pipeline == NULL) {
     fprintf (stderr, "voxpipe: cannot build the pipeline: %s\n",
         error->message);
-    if (!have_geminilive ())
+    if (!vp_pipeline_have_geminilive ())
       fprintf (stderr, "voxpipe: the geminilive plugin was not found; set "
           "GST_PLUGIN_PATH to the build's gst-plugins directory (or use "
           "meson devenv)\n");
