@@ -376,7 +376,7 @@ GST_START_TEST (test_runner_receptionist)
   const gchar *expected[] = {
     "voxpipe: Bella Vista",
     "session: ready",
-    "caller: Hello, do you have a table for four tomorrow at eight?",
+    "caller: Can I book a table for four?",
     "turn 1: voice-to-voice latency ",
     "tool call: check_availability(",
     "tool answer: check_availability -> ",
