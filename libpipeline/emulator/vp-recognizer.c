@@ -54,10 +54,13 @@ vp_recognizer_new (GError ** error)
     return NULL;
   }
 
-  /* A wider word beam than the default: espeak-ng's linked words ("at
-   * eight") fall out of the default one. */
+  /* Wider beams than the defaults (1e-48, 7e-29): with them a long
+   * sentence of espeak-ng's ("hello, do you have a table for four
+   * tomorrow at eight") loses its path and nothing is heard.  A grammar
+   * of a few phrases stays cheap with them. */
   config = cmd_ln_init (NULL, ps_args (), TRUE, "-hmm", hmm, "-dict", dict,
-      "-samprate", "16000", "-wbeam", "1e-60", NULL);
+      "-samprate", "16000", "-beam", "1e-80", "-wbeam", "1e-80", "-pbeam",
+      "1e-80", NULL);
   ps = config != NULL ? ps_init (config) : NULL;
   if (config != NULL)
     cmd_ln_free_r (config);
