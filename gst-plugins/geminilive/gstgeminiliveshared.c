@@ -18,8 +18,8 @@
 #include "config.h"
 
 #include "gstgeminiliveshared.h"
+#include "gstgeminilivelocal.h"
 
-#include <voxpipe-emulator.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_gemini_live_debug);
 #define GST_CAT_DEFAULT gst_gemini_live_debug
@@ -394,19 +394,71 @@ call_done (GstGeminiLiveShared * shared)
   g_mutex_unlock (&shared->lock);
 }
 
+/* Whether an application connected to "tool-call" on the event target:
+ * under gst-launch nobody did, and nobody will answer. */
+static gboolean
+app_listens (GstGeminiLiveShared * shared)
+{
+  GstElement *target = ref_target (shared);
+  gboolean listens;
+
+  if (target == NULL)
+    return FALSE;
+  listens = g_signal_has_handler_pending (target,
+      g_signal_lookup ("tool-call", G_OBJECT_TYPE (target)), 0, TRUE);
+  gst_object_unref (target);
+  return listens;
+}
+
+/* A call nobody can answer gets its error now, not after the deadline:
+ * the model speaks around it instead of ten seconds of dead air. */
+static void
+answer_unhandled (GstGeminiLiveShared * shared, VpLiveSession * session,
+    const gchar * id, const gchar * name)
+{
+  GstElement *target = ref_target (shared);
+  g_autofree gchar *text = g_strdup_printf ("The function %s is not "
+      "available here: nothing answers it. Tell the user you cannot do "
+      "that now.", name);
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree gchar *response = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "error");
+  json_builder_add_string_value (builder, text);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  response = json_to_string (root, FALSE);
+
+  if (target != NULL) {
+    GST_ELEMENT_WARNING (target, RESOURCE, SETTINGS, ("Tool call %s (%s) has "
+            "no handler and no application is connected to tool-call: it "
+            "was answered at once with an error. Give the tool a handler in "
+            "tools-file, or connect to the tool-call signal.", id, name),
+        ("session %s", shared->name));
+    gst_object_unref (target);
+  }
+  vp_live_session_send_tool_response (session, id, response, NULL);
+}
+
 /* Every call, whoever answers it, is visible on the bus. */
 static void
 on_tool_started (VpLiveSession * session, const gchar * id,
     const gchar * name, const gchar * args, const gchar * handler,
     GstGeminiLiveShared * shared)
 {
+  gboolean unhandled = g_strcmp0 (handler, "app") == 0 && !app_listens (shared);
+
   g_mutex_lock (&shared->lock);
   shared->calls_pending++;
   g_mutex_unlock (&shared->lock);
   gst_gemini_live_shared_post (shared,
       gst_structure_new ("geminilive/tool-call", "id", G_TYPE_STRING, id,
           "name", G_TYPE_STRING, name, "args", G_TYPE_STRING, args,
-          "handler", G_TYPE_STRING, handler, NULL));
+          "handler", G_TYPE_STRING, unhandled ? "none" : handler, NULL));
+  if (unhandled)
+    answer_unhandled (shared, session, id, name);
 }
 
 static void
@@ -551,46 +603,6 @@ gst_gemini_live_shared_claim (GstGeminiLiveShared * shared, GstElement * owner)
   return claimed;
 }
 
-/* endpoint=local: the client never starts the emulator, so the shared
- * state does, and hands the session its URL.  The handler of the
- * session's "closed" holds the emulator: it stops once the session has
- * closed its connection to it. */
-static void
-stop_emulator (VpLiveSession * session, gint code, const gchar * reason,
-    VpEmulator * emulator)
-{
-  vp_emulator_stop (emulator);
-}
-
-static void
-unref_emulator (gpointer emulator, GClosure * closure)
-{
-  g_object_unref (emulator);
-}
-
-static gboolean
-start_emulator (VpLiveSession * session, const gchar * scenario,
-    GError ** error)
-{
-  g_autoptr (GError) start_error = NULL;
-  g_autofree gchar *url = NULL;
-  VpEmulator *emulator = vp_emulator_new ();
-
-  if (scenario != NULL)
-    g_object_set (emulator, "scenario-file", scenario, NULL);
-  if (!vp_emulator_start (emulator, &start_error)) {
-    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-        "Could not start the built-in emulator: %s", start_error->message);
-    g_object_unref (emulator);
-    return FALSE;
-  }
-  url = vp_emulator_get_url (emulator);
-  g_object_set (session, "endpoint", url, NULL);
-  g_signal_connect_data (session, "closed", G_CALLBACK (stop_emulator),
-      emulator, unref_emulator, 0);
-  return TRUE;
-}
-
 gboolean
 gst_gemini_live_shared_open (GstGeminiLiveShared * shared,
     GstElement * target, VpLiveSession * session, const gchar * scenario,
@@ -600,7 +612,7 @@ gst_gemini_live_shared_open (GstGeminiLiveShared * shared,
 
   g_object_get (session, "endpoint", &endpoint, NULL);
   if (g_strcmp0 (endpoint, "local") == 0
-      && !start_emulator (session, scenario, error)) {
+      && !gst_gemini_live_local_attach (session, scenario, error)) {
     g_mutex_lock (&shared->lock);
     shared->owner = NULL;
     g_mutex_unlock (&shared->lock);
