@@ -125,12 +125,20 @@ ear_thread (gpointer data)
         set_grammar (recognizer, job->scenario);
         grammar_of = job->scenario;
       }
-      job->heard = vp_recognizer_decode (recognizer, pcm, n, job->rate);
-      g_debug ("emulator: heard in %.1f ms (%.2f s of audio): %s",
-          (g_get_monotonic_time () - start) / 1000.0,
-          (gdouble) n / 2 / job->rate, job->heard ? job->heard : "(nothing)");
+      job->heard = n > 0 ? vp_recognizer_decode (recognizer, pcm, n,
+          job->rate) : NULL;
+      if (n > 0)
+        g_debug ("emulator: heard in %.1f ms (%.2f s of audio): %s",
+            (g_get_monotonic_time () - start) / 1000.0,
+            (gdouble) n / 2 / job->rate, job->heard ? job->heard : "(nothing)");
     }
     job->ok = recognizer != NULL;
+
+    /* A warm-up (vp_emu_hearing_prepare()): nobody waits for it. */
+    if (job->func == NULL) {
+      job_unref (job);
+      continue;
+    }
 
     /* The context's last reference may be this one: the source then goes
      * with it, and the job with the source. */
@@ -178,20 +186,43 @@ vp_emu_hearing_restart (Conn * c)
     g_byte_array_set_size (c->heard, 0);
 }
 
-gboolean
-vp_emu_hearing_recognise (Conn * c, VpEmuHeardFunc func)
+static void
+ear_start (void)
 {
   static gsize started = 0;
-  Job *job;
-
-  if (c->scenario->phrases == NULL)
-    return FALSE;
 
   if (g_once_init_enter (&started)) {
     ear_jobs = g_async_queue_new ();
     g_thread_unref (g_thread_new ("vp-emu-ear", ear_thread, NULL));
     g_once_init_leave (&started, 1);
   }
+}
+
+void
+vp_emu_hearing_prepare (VpEmuScenario * scenario)
+{
+  Job *job;
+
+  if (scenario->phrases == NULL)
+    return;
+
+  ear_start ();
+  job = g_new0 (Job, 1);
+  job->ref = 1;
+  job->scenario = vp_emu_scenario_ref (scenario);
+  job->pcm = g_bytes_new (NULL, 0);
+  g_async_queue_push (ear_jobs, job);
+}
+
+gboolean
+vp_emu_hearing_recognise (Conn * c, VpEmuHeardFunc func)
+{
+  Job *job;
+
+  if (c->scenario->phrases == NULL)
+    return FALSE;
+
+  ear_start ();
 
   job = g_new0 (Job, 1);
   job->ref = 1;

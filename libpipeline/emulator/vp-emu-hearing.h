@@ -19,6 +19,10 @@ G_BEGIN_DECLS
 typedef void (*VpEmuHeardFunc) (Conn * c, const gchar * heard, gboolean ok,
     gint64 spent_ms);
 
+/* Loads the recognizer and @scenario's grammar ahead of the first turn
+ * (the model takes about 0.2 s), off the calling thread. */
+G_GNUC_INTERNAL void vp_emu_hearing_prepare (VpEmuScenario * scenario);
+
 /* Keeps @pcm (S16LE mono at @rate) while the user's turn may be on, and
  * a short lead-in before it. */
 G_GNUC_INTERNAL void vp_emu_hearing_listen (Conn * c, const guint8 * pcm,
