@@ -54,8 +54,7 @@ on_step_due (gpointer data)
   Server *s = data;
   SoupWebsocketConnection *first = g_ptr_array_index (s->connections, 0);
 
-  if (soup_websocket_connection_get_state (first) ==
-      SOUP_WEBSOCKET_STATE_OPEN)
+  if (soup_websocket_connection_get_state (first) == SOUP_WEBSOCKET_STATE_OPEN)
     soup_websocket_connection_send_text (first, s->next->message);
   s->next++;
   send_script (s);
@@ -96,8 +95,7 @@ setup_handle (const gchar * text)
 }
 
 static void
-on_message (SoupWebsocketConnection * ws, gint type, GBytes * bytes,
-    Server * s)
+on_message (SoupWebsocketConnection * ws, gint type, GBytes * bytes, Server * s)
 {
   g_autofree gchar *text = g_strndup (g_bytes_get_data (bytes, NULL),
       g_bytes_get_size (bytes));
@@ -290,7 +288,6 @@ main (int argc, char **argv)
   g_test_add_func ("/rollover/turn-handle-go-away", test_turn_handle_go_away);
   g_test_add_func ("/rollover/go-away-handle-turn", test_go_away_handle_turn);
   g_test_add_func ("/rollover/no-handle-follows", test_no_handle_follows);
-  g_test_add_func ("/rollover/never-past-time-left",
-      test_never_past_time_left);
+  g_test_add_func ("/rollover/never-past-time-left", test_never_past_time_left);
   return g_test_run ();
 }

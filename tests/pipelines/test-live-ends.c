@@ -30,8 +30,7 @@ run (const gchar * const *argv, gchar ** out, gchar ** err)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GSubprocess) process = g_subprocess_newv (argv,
-      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-      &error);
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
 
   g_assert_no_error (error);
   g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, out,
@@ -100,7 +99,6 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/live-ends/runner-num-turns", test_runner_num_turns);
-  g_test_add_func ("/live-ends/gst-launch-end-call",
-      test_gst_launch_end_call);
+  g_test_add_func ("/live-ends/gst-launch-end-call", test_gst_launch_end_call);
   return g_test_run ();
 }

@@ -90,11 +90,9 @@ GST_START_TEST (test_latency_never_negative)
 
   for (i = 0; i < N_TURNS; i++) {
     g_signal_emit_by_name (agent, "send-text", "hello");
-    fail_unless (vpt_events_wait (events, "turn:complete", i + 1,
-            VPT_WAIT_MS));
+    fail_unless (vpt_events_wait (events, "turn:complete", i + 1, VPT_WAIT_MS));
   }
-  fail_unless (vpt_events_wait (events, "turn:started", N_TURNS,
-          VPT_WAIT_MS));
+  fail_unless (vpt_events_wait (events, "turn:started", N_TURNS, VPT_WAIT_MS));
 
   gst_element_set_state (pipeline, GST_STATE_NULL);
   g_mutex_lock (&turns.lock);
