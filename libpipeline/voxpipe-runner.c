@@ -63,6 +63,8 @@ typedef struct
   gboolean have_usage;
   gint64 input_tokens;
   gint64 output_tokens;
+  gint64 thoughts_tokens;
+  gint64 input_video_tokens;
   gdouble input_audio_seconds;
   gdouble output_audio_seconds;
   gdouble cost_usd;
@@ -212,6 +214,8 @@ on_geminilive_message (Runner * r, const GstStructure * s)
     r->have_usage = TRUE;
     r->input_tokens = get_int64 (s, "input-tokens");
     r->output_tokens = get_int64 (s, "output-tokens");
+    r->thoughts_tokens = get_int64 (s, "thoughts-tokens");
+    r->input_video_tokens = get_int64 (s, "input-video-tokens");
     r->input_audio_seconds = get_double (s, "input-audio-seconds", 0);
     r->output_audio_seconds = get_double (s, "output-audio-seconds", 0);
     r->cost_usd = get_double (s, "cost-usd", 0);
@@ -260,8 +264,14 @@ print_summary (Runner * r)
   if (r->have_usage) {
     printf ("audio: %.1f s in, %.1f s out\n", r->input_audio_seconds,
         r->output_audio_seconds);
-    printf ("tokens: %" G_GINT64_FORMAT " in, %" G_GINT64_FORMAT " out\n",
+    printf ("tokens: %" G_GINT64_FORMAT " in, %" G_GINT64_FORMAT " out",
         r->input_tokens, r->output_tokens);
+    /* Shown when there are some: thinking (billed as text out), video. */
+    if (r->input_video_tokens > 0)
+      printf (", %" G_GINT64_FORMAT " of them video in", r->input_video_tokens);
+    if (r->thoughts_tokens > 0)
+      printf (", %" G_GINT64_FORMAT " thinking", r->thoughts_tokens);
+    printf ("\n");
     printf ("cost: $%.4f\n", r->cost_usd);
   } else {
     printf ("audio, tokens, cost: no usage reported\n");

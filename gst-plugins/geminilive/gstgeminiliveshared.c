@@ -469,7 +469,9 @@ on_usage (VpLiveSession * session, VpUsage * usage,
       "output-text-tokens", G_TYPE_INT64, usage->output_text_tokens,
       "input-audio-seconds", G_TYPE_DOUBLE, usage->input_audio_seconds,
       "output-audio-seconds", G_TYPE_DOUBLE, usage->output_audio_seconds,
-      "cost-usd", G_TYPE_DOUBLE, usage->cost_usd, NULL);
+      "cost-usd", G_TYPE_DOUBLE, usage->cost_usd,
+      "thoughts-tokens", G_TYPE_INT64, usage->thoughts_tokens,
+      "input-video-tokens", G_TYPE_INT64, usage->input_video_tokens, NULL);
 
   emit (shared, s, "usage", s);
   notify (shared, "cost");

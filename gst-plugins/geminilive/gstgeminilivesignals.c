@@ -203,7 +203,9 @@ gst_gemini_live_install_signals (GstElementClass * klass,
    * GstGeminiLiveSink::usage:
    * @element: the element
    * @usage: session totals: input-tokens, output-tokens, *-audio-tokens,
-   *   *-text-tokens, input-audio-seconds, output-audio-seconds, cost-usd
+   *   *-text-tokens, input-audio-seconds, output-audio-seconds, cost-usd,
+   *   thoughts-tokens (thinking, billed as text output), input-video-tokens
+   *   (video frames and images read)
    */
   g_signal_new ("usage", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
       G_TYPE_NONE, 1, GST_TYPE_STRUCTURE);

@@ -134,12 +134,46 @@ gboolean
 vp_live_session_send_tool_response (VpLiveSession * self, const gchar * id,
     const gchar * response_json, GError ** error)
 {
+  return vp_live_session_send_tool_response_scheduled (self, id,
+      response_json, NULL, error);
+}
+
+/* "when-idle" → "WHEN_IDLE"; NULL when it is none of the three. */
+static gchar *
+scheduling_wire (const gchar * scheduling)
+{
+  static const gchar *const values[] = { "INTERRUPT", "WHEN_IDLE", "SILENT",
+    NULL
+  };
+  gchar *wire = g_ascii_strup (scheduling, -1);
+
+  g_strdelimit (wire, "-", '_');
+  if (!g_strv_contains (values, wire))
+    g_clear_pointer (&wire, g_free);
+  return wire;
+}
+
+gboolean
+vp_live_session_send_tool_response_scheduled (VpLiveSession * self,
+    const gchar * id, const gchar * response_json, const gchar * scheduling,
+    GError ** error)
+{
+  g_autofree gchar *wire_scheduling = NULL;
   g_autoptr (JsonParser) parser = NULL;
   g_autoptr (GError) parse_error = NULL;
   g_autoptr (JsonNode) response = NULL;
 
   g_return_val_if_fail (VP_IS_LIVE_SESSION (self), FALSE);
   g_return_val_if_fail (id != NULL, FALSE);
+
+  if (scheduling != NULL && *scheduling != '\0'
+      && (wire_scheduling = scheduling_wire (scheduling)) == NULL) {
+    g_set_error (error, VP_ERROR, VP_ERROR_SETTINGS,
+        "The scheduling \"%s\" of the response to tool call %s is not one "
+        "of interrupt, when-idle or silent. Give one of them, or none for "
+        "the tool's default.", scheduling, id);
+    return FALSE;
+  }
 
   parser = json_parser_new_immutable ();
   if (response_json == NULL
@@ -153,7 +187,20 @@ vp_live_session_send_tool_response (VpLiveSession * self, const gchar * id,
   }
 
   response = vp_tool_response_wrap (json_parser_get_root (parser));
-  return vp_live_session_deliver_tool_response (self, id, response, error);
+  return vp_live_session_deliver_tool_response_full (self, id, response,
+      wire_scheduling, error);
+}
+
+void
+vp_live_session_set_prices (VpLiveSession * self, const VpPrice * price)
+{
+  g_return_if_fail (VP_IS_LIVE_SESSION (self));
+
+  g_mutex_lock (&self->lock);
+  g_clear_pointer (&self->price_override, g_free);
+  if (price != NULL)
+    self->price_override = g_memdup2 (price, sizeof (VpPrice));
+  g_mutex_unlock (&self->lock);
 }
 
 gboolean

@@ -56,6 +56,7 @@ typedef struct
 {
   gchar *name;
   gchar *scheduling;            /* the tool's, or NULL */
+  gchar *behavior;              /* the tool's, or NULL (the model's default) */
   gboolean end_call;            /* the builtin end-call */
 } VpToolCallEnd;
 

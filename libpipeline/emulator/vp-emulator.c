@@ -57,6 +57,8 @@
 #define STOP_GRACE_MS 200
 
 static const gchar *const default_models[] = {
+  "gemini-3.8-live",
+  "gemini-3.8-live-extended-thinking",
   "gemini-3.1-flash-live-preview",
   "gemini-2.5-flash-native-audio-preview-12-2025",
   "gemini-2.5-flash-native-audio-preview-09-2025",
