@@ -183,6 +183,10 @@ on_geminilive_message (Runner * r, const GstStructure * s)
     } else if (g_str_equal (state, "interrupted")) {
       flush_caller (r);
       flush_agent (r, " [interrupted]");
+    } else if (g_str_equal (state, "continues")) {
+      /* A non-blocking tool runs; its result comes in a later turn. */
+      flush_caller (r);
+      flush_agent (r, " [a tool runs on]");
     }
   } else if (g_str_equal (event, "interrupted")) {
     guint64 dropped = 0;

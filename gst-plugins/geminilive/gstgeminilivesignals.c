@@ -169,7 +169,9 @@ gst_gemini_live_install_signals (GstElementClass * klass,
    * GstGeminiLiveSink::turn:
    * @element: the element
    * @state: "started" (the model's first sample left geminilivesrc),
-   *   "generated", "complete" or "interrupted"
+   *   "generated", "complete", "interrupted", or "continues" (the turn
+   *   ended while a non-blocking tool call it started runs: the answer
+   *   goes on in the turn that speaks the result, which ends "complete")
    * @latency_ms: with "started": voice-to-voice latency in milliseconds,
    *   from the end of the user's speech; -1 otherwise
    */

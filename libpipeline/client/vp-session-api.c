@@ -12,6 +12,7 @@
 
 #include "vp-session-private.h"
 #include "vp-error.h"
+#include "vp-models.h"
 
 #define properties vp_live_session_properties
 #define signals vp_live_session_signals
@@ -96,14 +97,42 @@ vp_live_session_send_text (VpLiveSession * self, const gchar * text)
  * @text: the turn's text
  * @turn_complete: whether the model answers now
  *
- * Queues a conversation turn as text.
+ * Queues a conversation turn as text.  On a model that takes clientContent
+ * only to seed history at the start (3.1 Flash Live), a turn queued before
+ * connect seeds the history (historyConfig is set for it), a user turn
+ * later goes as realtimeInput text, and anything else is not sent (the
+ * service would close the connection with 1007).
  */
 void
 vp_live_session_send_client_content (VpLiveSession * self,
     const gchar * role, const gchar * text, gboolean turn_complete)
 {
+  gboolean anytime, before_connect;
+  g_autofree gchar *model = NULL;
+
   g_return_if_fail (VP_IS_LIVE_SESSION (self));
   g_return_if_fail (text != NULL);
+
+  g_mutex_lock (&self->lock);
+  model = g_strdup (self->setup->model);
+  anytime = vp_model_rules (model)->client_content_anytime;
+  before_connect = self->state == VP_SESSION_STATE_IDLE;
+  if (!anytime && before_connect)
+    self->setup->initial_history_in_client_content = VP_TRISTATE_TRUE;
+  g_mutex_unlock (&self->lock);
+
+  if (!anytime && !before_connect) {
+    if (g_strcmp0 (role ? role : "user", "user") == 0 && turn_complete) {
+      enqueue (self, vp_protocol_build_realtime_text (text), 0, TRUE);
+      return;
+    }
+    g_warning ("Voxpipe session %p: %s takes clientContent only to seed "
+        "history before the conversation; this %s turn was not sent (the "
+        "service would close the connection with 1007). Send history "
+        "before connect, or user text with turn_complete.", self, model,
+        role ? role : "user");
+    return;
+  }
 
   enqueue (self, vp_protocol_build_client_content_text (role ? role : "user",
           text, turn_complete), 0, turn_complete);
@@ -189,6 +218,22 @@ vp_live_session_send_tool_response_scheduled (VpLiveSession * self,
   response = vp_tool_response_wrap (json_parser_get_root (parser));
   return vp_live_session_deliver_tool_response_full (self, id, response,
       wire_scheduling, error);
+}
+
+gboolean
+vp_live_session_call_is_non_blocking (VpLiveSession * self, const gchar * name)
+{
+  g_autofree gchar *behavior = NULL;
+  g_autofree gchar *model = NULL;
+
+  g_return_val_if_fail (VP_IS_LIVE_SESSION (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  behavior = vp_tool_calls_dup_behavior (self->calls, name);
+  g_mutex_lock (&self->lock);
+  model = g_strdup (self->setup->model);
+  g_mutex_unlock (&self->lock);
+  return vp_model_call_is_non_blocking (model, behavior);
 }
 
 void

@@ -132,6 +132,16 @@ gboolean vp_live_session_send_tool_response_scheduled (VpLiveSession * self,
     GError ** error);
 
 /**
+ * vp_live_session_call_is_non_blocking:
+ * @name: a function name
+ *
+ * Returns: whether a call of @name runs non-blocking (the model keeps
+ *   talking while it runs), from its declared behavior and the model
+ */
+gboolean vp_live_session_call_is_non_blocking (VpLiveSession * self,
+    const gchar * name);
+
+/**
  * vp_live_session_set_prices:
  * @price: (nullable): the USD per million tokens the meter uses instead of
  *   the model table's (contracted rates, see vp_prices_load()); %NULL for

@@ -309,3 +309,16 @@ vp_tool_calls_any_pending (VpToolCalls * calls)
   g_mutex_unlock (&calls->lock);
   return pending;
 }
+
+gchar *
+vp_tool_calls_dup_behavior (VpToolCalls * calls, const gchar * name)
+{
+  const VpTool *tool;
+  gchar *behavior;
+
+  g_mutex_lock (&calls->lock);
+  tool = vp_tools_lookup (calls->tools, name);
+  behavior = g_strdup (tool ? tool->behavior : NULL);
+  g_mutex_unlock (&calls->lock);
+  return behavior;
+}

@@ -74,4 +74,8 @@ void vp_tool_calls_cancel_all (VpToolCalls * calls);
 
 gboolean vp_tool_calls_any_pending (VpToolCalls * calls);
 
+/* The declared behavior of tool @name ("BLOCKING", "NON_BLOCKING"), or
+ * NULL when not said or not declared. */
+gchar *vp_tool_calls_dup_behavior (VpToolCalls * calls, const gchar * name);
+
 G_END_DECLS

@@ -304,8 +304,7 @@ test_nobody_answers (void)
 {
   g_autofree gchar *tools = data_path ("tools-app.json");
   g_autofree gchar *scenario = data_path ("tools-app.scenario.json");
-  g_autofree gchar *description = g_strdup_printf ("appsrc is-live=true "
-      "format=time caps=%s ! geminilivesink name=agent session=tt-none "
+  g_autofree gchar *description = g_strdup_printf ("appsrc is-live=true " "format=time caps=%s ! geminilivesink name=agent session=tt-none " "model=gemini-3.1-flash-live-preview "     /* blocking: one turn */
       "endpoint=local scenario=\"%s\" tools-file=\"%s\" "
       "geminilivesrc session=tt-none ! fakesink sync=false", MIC_CAPS,
       scenario, tools);
