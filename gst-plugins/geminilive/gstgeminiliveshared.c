@@ -18,8 +18,8 @@
 #include "config.h"
 
 #include "gstgeminiliveshared.h"
+#include "gstgeminilivelocal.h"
 
-#include <voxpipe-emulator.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_gemini_live_debug);
 #define GST_CAT_DEFAULT gst_gemini_live_debug
@@ -620,46 +620,6 @@ gst_gemini_live_shared_claim (GstGeminiLiveShared * shared, GstElement * owner)
   return claimed;
 }
 
-/* endpoint=local: the client never starts the emulator, so the shared
- * state does, and hands the session its URL.  The handler of the
- * session's "closed" holds the emulator: it stops once the session has
- * closed its connection to it. */
-static void
-stop_emulator (VpLiveSession * session, gint code, const gchar * reason,
-    VpEmulator * emulator)
-{
-  vp_emulator_stop (emulator);
-}
-
-static void
-unref_emulator (gpointer emulator, GClosure * closure)
-{
-  g_object_unref (emulator);
-}
-
-static gboolean
-start_emulator (VpLiveSession * session, const gchar * scenario,
-    GError ** error)
-{
-  g_autoptr (GError) start_error = NULL;
-  g_autofree gchar *url = NULL;
-  VpEmulator *emulator = vp_emulator_new ();
-
-  if (scenario != NULL)
-    g_object_set (emulator, "scenario-file", scenario, NULL);
-  if (!vp_emulator_start (emulator, &start_error)) {
-    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-        "Could not start the built-in emulator: %s", start_error->message);
-    g_object_unref (emulator);
-    return FALSE;
-  }
-  url = vp_emulator_get_url (emulator);
-  g_object_set (session, "endpoint", url, NULL);
-  g_signal_connect_data (session, "closed", G_CALLBACK (stop_emulator),
-      emulator, unref_emulator, 0);
-  return TRUE;
-}
-
 gboolean
 gst_gemini_live_shared_open (GstGeminiLiveShared * shared,
     GstElement * target, VpLiveSession * session, const gchar * scenario,
@@ -669,7 +629,7 @@ gst_gemini_live_shared_open (GstGeminiLiveShared * shared,
 
   g_object_get (session, "endpoint", &endpoint, NULL);
   if (g_strcmp0 (endpoint, "local") == 0
-      && !start_emulator (session, scenario, error)) {
+      && !gst_gemini_live_local_attach (session, scenario, error)) {
     g_mutex_lock (&shared->lock);
     shared->owner = NULL;
     g_mutex_unlock (&shared->lock);

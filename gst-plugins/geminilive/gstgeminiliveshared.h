@@ -42,9 +42,9 @@ gboolean gst_gemini_live_shared_claim (GstGeminiLiveShared * shared,
     GstElement * owner);
 /* Connects the signals of @session, configured by the owner: @target
  * receives signals and messages (the owner itself, or the geminilive bin
- * around it).  The endpoint "local" is resolved here: a VpEmulator is
- * started (with @scenario, nullable) and @session pointed at it; it stops
- * once the session has closed.  Returns FALSE with @error (in
+ * around it).  The endpoint "local" is resolved here: @session is pointed
+ * at the process's emulator of @scenario (nullable), started if needed
+ * (gstgeminilivelocal.h).  Returns FALSE with @error (in
  * GST_RESOURCE_ERROR) when the emulator cannot start; the claim is given
  * up then. */
 gboolean gst_gemini_live_shared_open (GstGeminiLiveShared * shared,
