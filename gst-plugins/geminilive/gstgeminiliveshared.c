@@ -50,6 +50,7 @@ struct _GstGeminiLiveShared
   gboolean turn_awaits_result;  /* the turn started a non-blocking call */
   gboolean was_ready;           /* setupComplete came at least once */
   gboolean end_after_turn;      /* end-call: over when this turn completes */
+  gboolean over;                /* the src played the conversation out */
   gboolean has_latency;         /* a turn of this session started */
   gdouble last_latency_ms;      /* its voice-to-voice latency, or -1 */
 };
@@ -279,6 +280,8 @@ static void
 on_audio (VpLiveSession * session, GBytes * pcm, guint rate,
     GstGeminiLiveShared * shared)
 {
+  gint64 now_us, began_us;
+
   if (rate != GST_GEMINI_LIVE_RATE) {
     GST_WARNING ("session %s: dropping model audio at %u Hz; the service "
         "speaks at 24000 Hz", shared->name, rate);
@@ -287,10 +290,15 @@ on_audio (VpLiveSession * session, GBytes * pcm, guint rate,
 
   if (!lock_current (shared, session))
     return;
-  shared->last_activity_us = g_get_monotonic_time ();
+  now_us = g_get_monotonic_time ();
+  /* The user's speech ended, as the service saw it, no later than its
+   * reply came: speech still streaming then (a source paced by the clock
+   * marks times ahead of it) is not part of this turn, and the latency is
+   * never negative. */
+  began_us = MIN (shared->turn_began_us, now_us);
+  shared->last_activity_us = now_us;
   shared->model_busy = TRUE;
-  gst_gemini_live_playout_push_audio (shared->playout, pcm,
-      shared->turn_began_us);
+  gst_gemini_live_playout_push_audio (shared->playout, pcm, began_us);
   g_mutex_unlock (&shared->lock);
 }
 
@@ -640,6 +648,7 @@ gst_gemini_live_shared_open (GstGeminiLiveShared * shared,
   g_set_object (&shared->session, session);
   shared->target = target;
   shared->end_after_turn = FALSE;
+  shared->over = FALSE;
   shared->turn_interrupted = FALSE;
   shared->was_ready = FALSE;
   shared->last_activity_us = 0;
@@ -756,4 +765,23 @@ gst_gemini_live_shared_get_last_latency (GstGeminiLiveShared * shared,
     *latency_ms = shared->last_latency_ms;
   g_mutex_unlock (&shared->lock);
   return has_latency;
+}
+
+void
+gst_gemini_live_shared_end_conversation (GstGeminiLiveShared * shared)
+{
+  g_mutex_lock (&shared->lock);
+  shared->over = TRUE;
+  g_mutex_unlock (&shared->lock);
+}
+
+gboolean
+gst_gemini_live_shared_is_over (GstGeminiLiveShared * shared)
+{
+  gboolean over;
+
+  g_mutex_lock (&shared->lock);
+  over = shared->over;
+  g_mutex_unlock (&shared->lock);
+  return over;
 }

@@ -74,6 +74,11 @@ void gst_gemini_live_shared_report_first_sample (GstGeminiLiveShared *
 gboolean gst_gemini_live_shared_get_last_latency (GstGeminiLiveShared *
     shared, gdouble * latency_ms);
 
+/* The src played the conversation out (num-turns, end-call, the session
+ * closed): the sink then ends its stream too (GST_FLOW_EOS upstream). */
+void gst_gemini_live_shared_end_conversation (GstGeminiLiveShared * shared);
+gboolean gst_gemini_live_shared_is_over (GstGeminiLiveShared * shared);
+
 /* Posts @structure (owned) as an element message of the event target. */
 void gst_gemini_live_shared_post (GstGeminiLiveShared * shared,
     GstStructure * structure);
