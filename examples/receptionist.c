@@ -31,7 +31,7 @@
 #define CALLER_RATE 16000
 
 static const gchar *caller_lines[] = {
-  "Hello, do you have a table for four tomorrow at eight?",
+  "Can I book a table for four?",
   "Yes please, book it under the name Ana.",
   "Thank you, that is all. Goodbye.",
 };
