@@ -28,6 +28,9 @@
 
 #include "vp-pipeline-file.h"
 #include "voxpipe-serve.h"
+#include "voxpipe-cost.h"
+
+#include <voxpipe.h>
 
 #include <gst/gst.h>
 #include <glib-unix.h>
@@ -63,9 +66,12 @@ typedef struct
   gboolean have_usage;
   gint64 input_tokens;
   gint64 output_tokens;
+  gint64 thoughts_tokens;
+  gint64 input_video_tokens;
   gdouble input_audio_seconds;
   gdouble output_audio_seconds;
   gdouble cost_usd;
+  GstStructure *usage;          /* the last usage message, for --usage-log */
 } Runner;
 
 /* ------------------------------------------------------------------------ */
@@ -181,6 +187,10 @@ on_geminilive_message (Runner * r, const GstStructure * s)
     } else if (g_str_equal (state, "interrupted")) {
       flush_caller (r);
       flush_agent (r, " [interrupted]");
+    } else if (g_str_equal (state, "continues")) {
+      /* A non-blocking tool runs; its result comes in a later turn. */
+      flush_caller (r);
+      flush_agent (r, " [a tool runs on]");
     }
   } else if (g_str_equal (event, "interrupted")) {
     guint64 dropped = 0;
@@ -212,9 +222,13 @@ on_geminilive_message (Runner * r, const GstStructure * s)
     r->have_usage = TRUE;
     r->input_tokens = get_int64 (s, "input-tokens");
     r->output_tokens = get_int64 (s, "output-tokens");
+    r->thoughts_tokens = get_int64 (s, "thoughts-tokens");
+    r->input_video_tokens = get_int64 (s, "input-video-tokens");
     r->input_audio_seconds = get_double (s, "input-audio-seconds", 0);
     r->output_audio_seconds = get_double (s, "output-audio-seconds", 0);
     r->cost_usd = get_double (s, "cost-usd", 0);
+    g_clear_pointer (&r->usage, gst_structure_free);
+    r->usage = gst_structure_copy (s);
   }
 }
 
@@ -260,8 +274,14 @@ print_summary (Runner * r)
   if (r->have_usage) {
     printf ("audio: %.1f s in, %.1f s out\n", r->input_audio_seconds,
         r->output_audio_seconds);
-    printf ("tokens: %" G_GINT64_FORMAT " in, %" G_GINT64_FORMAT " out\n",
+    printf ("tokens: %" G_GINT64_FORMAT " in, %" G_GINT64_FORMAT " out",
         r->input_tokens, r->output_tokens);
+    /* Shown when there are some: thinking (billed as text out), video. */
+    if (r->input_video_tokens > 0)
+      printf (", %" G_GINT64_FORMAT " of them video in", r->input_video_tokens);
+    if (r->thoughts_tokens > 0)
+      printf (", %" G_GINT64_FORMAT " thinking", r->thoughts_tokens);
+    printf ("\n");
     printf ("cost: $%.4f\n", r->cost_usd);
   } else {
     printf ("audio, tokens, cost: no usage reported\n");
@@ -376,6 +396,27 @@ on_timeout (gpointer user_data)
 
 /* ------------------------------------------------------------------------ */
 
+/* The model of the pipeline's geminilive element (its sink's). */
+static gchar *
+pipeline_model (GstElement * pipeline)
+{
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (pipeline));
+  GValue item = G_VALUE_INIT;
+  gchar *model = NULL;
+
+  while (model == NULL && gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    GstElement *e = g_value_get_object (&item);
+    GstElementFactory *f = gst_element_get_factory (e);
+
+    if (f != NULL && g_str_equal (GST_OBJECT_NAME (f), "geminilivesink"))
+      g_object_get (e, "model", &model, NULL);
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+  return model != NULL ? model : g_strdup (VP_DEFAULT_MODEL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -383,6 +424,7 @@ main (int argc, char **argv)
   g_auto (GStrv) defines = NULL;
   g_auto (GStrv) rest = NULL;
   gboolean quiet = FALSE, version = FALSE;
+  g_autofree gchar *usage_log = NULL;
   gint timeout = 0;
   GOptionEntry entries[] = {
     {"file", 'f', 0, G_OPTION_ARG_FILENAME, &file,
@@ -394,6 +436,9 @@ main (int argc, char **argv)
     {"timeout", 0, 0, G_OPTION_ARG_INT, &timeout,
           "Stop with an error if the pipeline has not ended after SECONDS",
         "SECONDS"},
+    {"usage-log", 0, 0, G_OPTION_ARG_FILENAME, &usage_log,
+        "Append the call's usage to FILE, one JSON line a call (for "
+          "voxpipe cost --from FILE)", "FILE"},
     {"version", 0, 0, G_OPTION_ARG_NONE, &version,
         "Print the version and exit", NULL},
     {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &rest, NULL,
@@ -416,6 +461,9 @@ main (int argc, char **argv)
   /* voxpipe serve …: the gateway (voxpipe-serve.c). */
   if (argc > 1 && g_str_equal (argv[1], "serve"))
     return vp_serve_main (argc - 1, argv + 1);
+  /* voxpipe cost …: the cost calculator (voxpipe-cost.c). */
+  if (argc > 1 && g_str_equal (argv[1], "cost"))
+    return vp_cost_main (argc - 1, argv + 1);
 
   context = g_option_context_new ("[--] [PIPELINE DESCRIPTION]");
   g_option_context_set_summary (context,
@@ -429,7 +477,7 @@ main (int argc, char **argv)
       "conversation with EOS; twice stops at once.\n\n"
       "Example:\n  voxpipe -f pipelines/receptionist.pipeline -D "
       "output=reply.wav\n\nCalls from a browser, one pipeline per call: "
-      "voxpipe serve --help");
+      "voxpipe serve --help\nWhat calls cost: voxpipe cost --help");
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_add_group (context, gst_init_get_option_group ());
   if (!g_option_context_parse (context, &argc, &argv, &error)) {
@@ -544,6 +592,15 @@ main (int argc, char **argv)
   }
 
   gst_element_set_state (pipeline, GST_STATE_NULL);
+  if (usage_log != NULL) {
+    g_autofree gchar *model = pipeline_model (pipeline);
+
+    if (!vp_cost_log_call (usage_log, model, r.usage, &error)) {
+      fprintf (stderr, "voxpipe: %s\n", error->message);
+      r.exit_code = EXIT_FAILURE;
+    }
+  }
+  g_clear_pointer (&r.usage, gst_structure_free);
   if (r.timeout_id != 0)
     g_source_remove (r.timeout_id);
   if (r.sigint_id != 0)

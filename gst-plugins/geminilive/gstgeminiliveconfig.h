@@ -47,6 +47,7 @@ typedef enum {
   GST_GEMINI_LIVE_CONFIG_RESTORE_CONTEXT,
   GST_GEMINI_LIVE_CONFIG_IDLE_TIMEOUT,
   GST_GEMINI_LIVE_CONFIG_SCENARIO,
+  GST_GEMINI_LIVE_CONFIG_PRICE_FILE,
   GST_GEMINI_LIVE_CONFIG_N_PROPERTIES
 } GstGeminiLiveConfigProperty;
 
@@ -78,6 +79,7 @@ typedef struct {
   gboolean restore_context;
   guint idle_timeout;           /* seconds; 0 = off */
   gchar *scenario;
+  gchar *price_file;
 } GstGeminiLiveConfig;
 
 void gst_gemini_live_config_init (GstGeminiLiveConfig * config);

@@ -62,6 +62,7 @@ struct _VpLiveSession
   gboolean close_requested;
   VpUsage usage;
   VpUsageMetadata last_report;
+  VpPrice *price_override;      /* NULL: the model table's */
   gchar *resume_handle;
 
   /* network thread [N] */
@@ -139,6 +140,10 @@ void vp_live_session_enqueue (VpLiveSession * self, VpOutgoing * item);
 /* Sends the one answer of call @id; FALSE (and @error) if not pending. */
 gboolean vp_live_session_deliver_tool_response (VpLiveSession * self,
     const gchar * id, JsonNode * response, GError ** error);
+/* The same with the application's @scheduling (wire value, or NULL). */
+gboolean vp_live_session_deliver_tool_response_full (VpLiveSession * self,
+    const gchar * id, JsonNode * response, const gchar * scheduling,
+    GError ** error);
 /* On the network thread, through vp_net_thread_invoke() with a reference
  * as @data: connect(), close(), and an update of a running session. */
 gboolean vp_live_session_net_connect (gpointer data);
