@@ -188,6 +188,11 @@ static const Property properties[GST_GEMINI_LIVE_CONFIG_N_PROPERTIES] = {
   [GST_GEMINI_LIVE_CONFIG_RECONNECT] = BOOLEAN ("reconnect", "Reconnect",
       "Reconnect after transient failures and goAway", TRUE, reconnect,
       NOT_SENT, AT_START),
+  [GST_GEMINI_LIVE_CONFIG_RESTORE_CONTEXT] = BOOLEAN ("restore-context",
+      "Restore context",
+      "When the service refuses an automatic resume (expired handle) and a "
+      "fresh session starts, seed it with the transcripts so far (the last "
+      "4000 characters)", FALSE, restore_context, NOT_SENT, AT_START),
   [GST_GEMINI_LIVE_CONFIG_IDLE_TIMEOUT] = NUMBER (KIND_UINT, "idle-timeout",
       "Idle timeout",
       "Prompt the model after this many seconds of user silence (\"are you "

@@ -44,6 +44,7 @@ typedef enum {
   GST_GEMINI_LIVE_CONFIG_TRIGGER_TOKENS,
   GST_GEMINI_LIVE_CONFIG_TARGET_TOKENS,
   GST_GEMINI_LIVE_CONFIG_RECONNECT,
+  GST_GEMINI_LIVE_CONFIG_RESTORE_CONTEXT,
   GST_GEMINI_LIVE_CONFIG_IDLE_TIMEOUT,
   GST_GEMINI_LIVE_CONFIG_SCENARIO,
   GST_GEMINI_LIVE_CONFIG_PRICE_FILE,
@@ -75,6 +76,7 @@ typedef struct {
   gint64 trigger_tokens;        /* < 0: the service's default */
   gint64 target_tokens;
   gboolean reconnect;
+  gboolean restore_context;
   guint idle_timeout;           /* seconds; 0 = off */
   gchar *scenario;
   gchar *price_file;

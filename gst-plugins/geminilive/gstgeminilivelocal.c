@@ -74,7 +74,10 @@ local_start (const gchar * scenario, GError ** error)
   Local *local = g_new0 (Local, 1);
 
   local->scenario = g_strdup (scenario);
-  local->emulator = vp_emulator_new ();
+  /* Nothing reads its record: keeping every client message would grow
+   * by the microphones' bitrate for as long as the process runs. */
+  local->emulator = g_object_new (VP_TYPE_EMULATOR, "record-limit",
+      (guint64) 0, NULL);
   if (scenario[0] != '\0')
     g_object_set (local->emulator, "scenario-file", scenario, NULL);
   if (!vp_emulator_start (local->emulator, &start_error)) {

@@ -267,13 +267,13 @@ on_state_changed (VpLiveSession * session, VpSessionState state,
 }
 
 /* After a reconnection: "ready" came with the state; "resumed" says the
- * conversation went on where it was (DESIGN.md §3). */
+ * conversation went on where it was (DESIGN.md §3), "context-lost" that
+ * the model starts again without it (a refused resume). */
 static void
 on_reconnected (VpLiveSession * session, gboolean resumed,
     GstGeminiLiveShared * shared)
 {
-  if (resumed)
-    emit_session (shared, session, "resumed");
+  emit_session (shared, session, resumed ? "resumed" : "context-lost");
 }
 
 static void

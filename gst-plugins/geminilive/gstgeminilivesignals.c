@@ -204,8 +204,9 @@ gst_gemini_live_install_signals (GstElementClass * klass,
    * GstGeminiLiveSink::session:
    * @element: the element
    * @state: "connecting", "ready", "reconnecting", "resumed" (after
-   *   "ready" on a new connection that continues the conversation) or
-   *   "closed"
+   *   "ready" on a new connection that continues the conversation),
+   *   "context-lost" (after "ready" on a new connection that could not:
+   *   the service refused the resume, see restore-context) or "closed"
    * @handle: (nullable): the latest resumption handle
    */
   g_signal_new ("session", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,

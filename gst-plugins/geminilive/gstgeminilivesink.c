@@ -254,7 +254,7 @@ gst_gemini_live_sink_start (GstBaseSink * sink)
   /* Declared handlers answer their calls inside the session. */
   vp_live_session_set_tools (session, tools);
   g_object_set (session, "endpoint", config.endpoint, "reconnect",
-      config.reconnect, NULL);
+      config.reconnect, "restore-context", config.restore_context, NULL);
   if (config.api_key != NULL)
     g_object_set (session, "api-key", config.api_key, NULL);
   /* The shared state resolves endpoint=local. */

@@ -73,6 +73,9 @@ vp_live_session_set_property (GObject * object, guint prop_id,
     case PROP_RECONNECT:
       self->reconnect = g_value_get_boolean (value);
       break;
+    case PROP_RESTORE_CONTEXT:
+      self->restore_context = g_value_get_boolean (value);
+      break;
     case PROP_RESUME_HANDLE:
       replace_string (&self->resume_handle, value, NULL);
       g_free (self->setup->resume_handle);
@@ -123,6 +126,9 @@ vp_live_session_get_property (GObject * object, guint prop_id,
       break;
     case PROP_RECONNECT:
       g_value_set_boolean (value, self->reconnect);
+      break;
+    case PROP_RESTORE_CONTEXT:
+      g_value_set_boolean (value, self->restore_context);
       break;
     case PROP_STATE:
       g_value_set_enum (value, self->state);
@@ -179,6 +185,11 @@ install_properties (GObjectClass * object_class)
   properties[PROP_RESUME_HANDLE] = g_param_spec_string ("resume-handle",
       "Resume handle", "Latest resumable handle (read); a stored handle to "
       "resume from (write, before connect)", NULL, rw);
+  properties[PROP_RESTORE_CONTEXT] = g_param_spec_boolean ("restore-context",
+      "Restore context", "When the service refuses an automatic resume "
+      "(its handle expired) and a fresh session starts, seed it with the "
+      "transcripts so far (the last 4000 characters) as its first content; "
+      "the system instruction is in every setup", FALSE, rw);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 

@@ -25,6 +25,7 @@
 #include "vp-send-queue.h"
 #include "vp-timer.h"
 #include "vp-tool-calls.h"
+#include "vp-history.h"
 #include "vp-transport.h"
 
 G_BEGIN_DECLS
@@ -48,6 +49,7 @@ struct _VpLiveSession
   gchar *api_key;
   gchar *api_version;
   gboolean reconnect;
+  gboolean restore_context;     /* a fresh session gets the history */
   VpSetupConfig *setup;
   /* configuration [A]: read by every server message, so no lock */
   guint connect_timeout_ms;
@@ -74,6 +76,9 @@ struct _VpLiveSession
   gboolean handle_owed;         /* a turn completed, its handle not read yet */
   gboolean setup_complete;
   gboolean setup_complete_resumed;      /* this connection's setup had a handle */
+  gboolean resumed_by_us;       /* ... one Voxpipe read, not the user's */
+  gboolean restore_pending;     /* a fresh session: send the history first */
+  VpHistory *history;           /* the transcripts so far, bounded */
   gboolean expecting_reply;     /* the service owes us a response */
   guint64 turn_audio_us;        /* model audio received in this turn */
   gboolean generation_complete; /* turnComplete follows after playback */
@@ -97,6 +102,7 @@ enum
   PROP_RECONNECT,
   PROP_STATE,
   PROP_RESUME_HANDLE,
+  PROP_RESTORE_CONTEXT,
   N_PROPS
 };
 
@@ -143,6 +149,14 @@ gboolean vp_live_session_deliver_tool_response_full (VpLiveSession * self,
 gboolean vp_live_session_net_connect (gpointer data);
 gboolean vp_live_session_net_close (gpointer data);
 gboolean vp_live_session_net_update (gpointer data);
+
+/* vp-session-tools.c, on the network thread: the calls of a toolCall
+ * message (VpFunctionCall), a toolCallCancellation's ids, and the table's
+ * callbacks. */
+void vp_live_session_start_tool_calls (VpLiveSession * self,
+    GPtrArray * calls);
+void vp_live_session_cancel_tool_calls (VpLiveSession * self, gchar ** ids);
+extern const VpToolCallsCallbacks vp_live_session_tool_calls_callbacks;
 
 /* vp-session-class.c: filled by vp_live_session_class_install(). */
 extern GParamSpec *vp_live_session_properties[N_PROPS];

@@ -16,8 +16,8 @@
 
 /* The session's state machine, on the network thread: a connection's
  * life (connect, setup, timeouts, loss, reconnection, rollover, close),
- * the dispatch of server messages to signals, the tool calls' signals and
- * the flush of queued input.  Its public calls are in vp-session-api.c,
+ * the dispatch of server messages to signals and the flush of queued
+ * input (the tool calls' signals are in vp-session-tools.c).  Its public calls are in vp-session-api.c,
  * its properties and signals in vp-session-class.c.  The parts it drives
  * know nothing of it: the transport (vp-transport.c), the send queue
  * (vp-send-queue.c), the tool-call table (vp-tool-calls.c), the
@@ -241,11 +241,52 @@ attach_timeout (VpLiveSession * self, guint ms, GSourceFunc func,
 /* The connection failed (takes @error).  A session that was up reconnects
  * with its latest handle after a transient failure; anything else, or too
  * many attempts, ends it with the error (vp-reconnect.c decides). */
+/* The service refused to resume with a handle Voxpipe read itself (it
+ * expired, or the service lost the session): rather than end the call,
+ * start a fresh session, say that the model lost the context, and seed
+ * it with the transcripts when asked (restore-context). */
+static gboolean
+start_fresh_session (VpLiveSession * self, const GError * error)
+{
+  g_autoptr (GError) warning = NULL;
+  gboolean restore;
+
+  if (!g_error_matches (error, VP_ERROR, VP_ERROR_SESSION_NOT_FOUND)
+      || !self->resumed_by_us || !may_reconnect (self))
+    return FALSE;
+
+  g_mutex_lock (&self->lock);
+  g_clear_pointer (&self->resume_handle, g_free);
+  g_clear_pointer (&self->setup->resume_handle, g_free);
+  restore = self->restore_context;
+  g_mutex_unlock (&self->lock);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESUME_HANDLE]);
+
+  self->restore_pending = restore && !vp_history_is_empty (self->history);
+  warning = g_error_new (VP_ERROR, VP_ERROR_SESSION_NOT_FOUND,
+      "The service no longer knows this session (its resumption handle "
+      "expired or is unknown), so a new session was started and the model "
+      "lost the conversation's context%s.", self->restore_pending ?
+      "; it gets the transcripts so far as its first content" :
+      ". Set restore-context to seed the new session with the transcripts");
+  g_debug ("session %p: %s", self, warning->message);
+  g_signal_emit (self, signals[SIGNAL_WARNING], 0, warning);
+
+  teardown_connection (self);
+  set_state (self, VP_SESSION_STATE_RECONNECTING);
+  open_connection (self);
+  return TRUE;
+}
+
 static void
 connection_lost (VpLiveSession * self, GError * error)
 {
   guint delay_ms;
 
+  if (start_fresh_session (self, error)) {
+    g_error_free (error);
+    return;
+  }
   if (!vp_reconnect_retry (&self->reconnection, may_reconnect (self),
           &error, &delay_ms)) {
     fail (self, error);
@@ -371,100 +412,6 @@ schedule_rollover (VpLiveSession * self, gint64 time_left_ms)
   }
 }
 
-/* Tool calls [N]: the table decides, the session emits. */
-
-static void
-on_tool_answered (GObject * owner, const gchar * id, JsonNode * response)
-{
-  vp_live_session_deliver_tool_response (VP_LIVE_SESSION (owner), id, response,
-      NULL);
-}
-
-static void
-on_tool_missed (GObject * owner, const gchar * id, const gchar * name,
-    guint timeout_ms)
-{
-  VpLiveSession *self = VP_LIVE_SESSION (owner);
-  g_autoptr (GError) warning = g_error_new (VP_ERROR, VP_ERROR_TIMEOUT,
-      "Nobody answered tool call %s (%s) within %u ms; the model gets an "
-      "error. Answer tool calls with tool-response, or give the tool a "
-      "handler.", id, name, timeout_ms);
-  g_autofree gchar *message = g_strdup_printf ("The application did not "
-      "answer within %u ms.", timeout_ms);
-  JsonObject *object = json_object_new ();
-  g_autoptr (JsonNode) response = NULL;
-
-  g_signal_emit (self, signals[SIGNAL_WARNING], 0, warning);
-  json_object_set_string_member (object, "error", message);
-  response = vp_json_node_take_object (object);
-  vp_live_session_deliver_tool_response (self, id, response, NULL);
-}
-
-static const VpToolCallsCallbacks tool_calls_callbacks = {
-  on_tool_answered,
-  on_tool_missed,
-};
-
-/* A call for the application when nobody connected to "tool-call": it
- * gets its error now, not after the deadline (no dead air). */
-static void
-answer_unhandled (VpLiveSession * self, const VpFunctionCall * fc)
-{
-  g_autoptr (GError) warning = g_error_new (VP_ERROR, VP_ERROR_SETTINGS,
-      "Tool call %s (%s) has no handler and nothing is connected to "
-      "tool-call: it was answered at once with an error. Give the tool a "
-      "handler in the tools file, or connect to tool-call.", fc->id, fc->name);
-  g_autofree gchar *message = g_strdup_printf ("The function %s is not "
-      "available here: nothing answers it. Tell the user you cannot do "
-      "that now.", fc->name);
-  JsonObject *object = json_object_new ();
-  g_autoptr (JsonNode) response = NULL;
-
-  g_signal_emit (self, signals[SIGNAL_WARNING], 0, warning);
-  json_object_set_string_member (object, "error", message);
-  response = vp_json_node_take_object (object);
-  vp_live_session_deliver_tool_response (self, fc->id, response, NULL);
-}
-
-static void
-start_tool_calls (VpLiveSession * self, GPtrArray * calls)
-{
-  gboolean listens = g_signal_has_handler_pending (self,
-      signals[SIGNAL_TOOL_CALL], 0, TRUE);
-  guint i;
-
-  for (i = 0; i < calls->len; i++) {
-    VpFunctionCall *fc = g_ptr_array_index (calls, i);
-    const gchar *handler = vp_tool_calls_add (self->calls, fc);
-    gboolean unhandled = !listens && g_str_equal (handler, "app");
-
-    g_signal_emit (self, signals[SIGNAL_TOOL_STARTED], 0, fc->id, fc->name,
-        fc->args_json, unhandled ? "none" : handler);
-    if (unhandled)
-      answer_unhandled (self, fc);
-  }
-
-  /* Handlers start together: parallel calls run concurrently. */
-  for (i = 0; i < calls->len; i++) {
-    VpFunctionCall *fc = g_ptr_array_index (calls, i);
-
-    if (vp_tool_calls_run (self->calls, fc))
-      g_signal_emit (self, signals[SIGNAL_TOOL_CALL], 0, fc->id, fc->name,
-          fc->args_json);
-  }
-}
-
-static void
-cancel_tool_calls (VpLiveSession * self, gchar ** ids)
-{
-  guint i;
-
-  for (i = 0; ids[i] != NULL; i++) {
-    if (vp_tool_calls_cancel (self->calls, ids[i]))
-      g_signal_emit (self, signals[SIGNAL_TOOL_CALL_CANCELLED], 0, ids[i]);
-  }
-}
-
 /* Incoming [N] */
 
 static void
@@ -497,6 +444,14 @@ handle_setup_complete (VpLiveSession * self)
         self->setup_complete_resumed);
   else
     g_signal_emit (self, signals[SIGNAL_SETUP_COMPLETE], 0);
+  /* First, before any queued input. */
+  if (self->restore_pending && self->transport != NULL) {
+    g_autofree gchar *history = vp_history_build_client_content (self->history);
+
+    if (history != NULL)
+      vp_transport_send (self->transport, history);
+  }
+  self->restore_pending = FALSE;
   schedule_flush (self);
 }
 
@@ -506,6 +461,8 @@ handle_server_content (VpLiveSession * self, VpServerMessage * msg)
   guint i;
 
   /* Transcription first: it names the audio that follows in the frame. */
+  vp_history_add (self->history, TRUE, msg->input_transcription);
+  vp_history_add (self->history, FALSE, msg->output_transcription);
   if (msg->input_transcription != NULL || msg->input_transcription_finished)
     g_signal_emit (self, signals[SIGNAL_INPUT_TRANSCRIPTION], 0,
         msg->input_transcription ? msg->input_transcription : "",
@@ -579,7 +536,7 @@ dispatch (VpLiveSession * self, VpServerMessage * msg)
     handle_server_content (self, msg);
 
   if (msg->cancelled_ids != NULL)
-    cancel_tool_calls (self, msg->cancelled_ids);
+    vp_live_session_cancel_tool_calls (self, msg->cancelled_ids);
 
   if (msg->has_usage)
     handle_usage (self, &msg->usage);
@@ -599,7 +556,7 @@ dispatch (VpLiveSession * self, VpServerMessage * msg)
   if (msg->function_calls != NULL && msg->function_calls->len > 0) {
     /* The model now waits for us, not the other way round. */
     self->expecting_reply = FALSE;
-    start_tool_calls (self, msg->function_calls);
+    vp_live_session_start_tool_calls (self, msg->function_calls);
   }
 
   if (msg->has_resumption_update)
@@ -632,13 +589,17 @@ on_transport_opened (VpTransport * transport, gpointer user_data)
   g_mutex_lock (&self->lock);
   setup = vp_setup_config_copy (self->setup);
   /* A new connection of a session that was up resumes it. */
-  if (self->reconnection.was_ready && setup->session_resumption
-      && self->resume_handle != NULL) {
+  self->resumed_by_us = self->reconnection.was_ready
+      && setup->session_resumption && self->resume_handle != NULL;
+  if (self->resumed_by_us) {
     g_free (setup->resume_handle);
     setup->resume_handle = g_strdup (self->resume_handle);
   }
   g_mutex_unlock (&self->lock);
   self->setup_complete_resumed = setup->resume_handle != NULL;
+  /* A fresh session seeded with the history (PROTOCOL.md G6). */
+  if (self->restore_pending)
+    setup->initial_history_in_client_content = VP_TRISTATE_TRUE;
 
   /* setup is first and alone; everything else waits for setupComplete. */
   json = vp_protocol_build_setup (setup);
@@ -1022,6 +983,7 @@ vp_live_session_finalize (GObject * object)
 
   vp_send_queue_clear (&self->queue);
   vp_tool_calls_free (self->calls);
+  vp_history_free (self->history);
   g_free (self->endpoint);
   g_free (self->api_key);
   g_free (self->api_version);
@@ -1042,10 +1004,12 @@ vp_live_session_init (VpLiveSession * self)
   /* No other thread sees the object yet: no lock needed. */
   g_mutex_init (&self->lock);
   self->net = vp_net_thread_ref ();
-  self->calls = vp_tool_calls_new (G_OBJECT (self), &tool_calls_callbacks,
+  self->calls =
+      vp_tool_calls_new (G_OBJECT (self), &vp_live_session_tool_calls_callbacks,
       vp_net_thread_get_context (self->net),
       vp_net_thread_get_soup_session (self->net));
   vp_send_queue_init (&self->queue, MAX_PENDING_AUDIO_MS * 1000ull);
+  self->history = vp_history_new (VP_HISTORY_MAX_CHARS);
   self->endpoint = g_strdup (VP_DEFAULT_ENDPOINT);
   self->api_version = g_strdup (VP_SESSION_DEFAULT_API_VERSION);
   self->connect_timeout_ms = VP_SESSION_DEFAULT_CONNECT_TIMEOUT_MS;

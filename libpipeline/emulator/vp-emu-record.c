@@ -45,41 +45,44 @@ vp_emu_record_add_int (Conn * c, const gchar * key, gint64 delta)
 }
 
 /* Keeps the client's message as it arrived: as JSON when it parses, else
- * as a string.  Past the record limit only the size is kept. */
+ * as a string.  Past the record limit only counters grow (elidedMessages,
+ * elidedBytes), so memory stays flat when nothing records (limit 0). */
 void
 vp_emu_record_message (Conn * c, const gchar * data, gsize length)
 {
   VpEmulator *emu = c->emu;
+  JsonParser *parser;
   JsonNode *node = NULL;
   gboolean keep;
 
   g_mutex_lock (&emu->lock);
   keep = emu->record_bytes + length <= emu->record_limit;
-  if (keep)
-    emu->record_bytes += length;
-  g_mutex_unlock (&emu->lock);
-
   if (keep) {
-    JsonParser *parser = json_parser_new_immutable ();
-
-    if (length <= VP_PROTOCOL_MAX_MESSAGE_SIZE
-        && json_parser_load_from_data (parser, data, length, NULL)
-        && json_parser_get_root (parser) != NULL)
-      node = json_node_copy (json_parser_get_root (parser));
-    g_object_unref (parser);
-
-    if (node == NULL) {
-      gchar *text = g_utf8_make_valid (data, MIN (length, 4096));
-
-      node = json_node_init_string (json_node_alloc (), text);
-      g_free (text);
-    }
+    emu->record_bytes += length;
   } else {
-    JsonObject *elided = json_object_new ();
+    json_object_set_int_member (c->record, "elidedMessages",
+        json_object_get_int_member_with_default (c->record,
+            "elidedMessages", 0) + 1);
+    json_object_set_int_member (c->record, "elidedBytes",
+        json_object_get_int_member_with_default (c->record,
+            "elidedBytes", 0) + length);
+  }
+  g_mutex_unlock (&emu->lock);
+  if (!keep)
+    return;
 
-    json_object_set_int_member (elided, "elidedBytes", length);
-    node = json_node_init_object (json_node_alloc (), elided);
-    json_object_unref (elided);
+  parser = json_parser_new_immutable ();
+  if (length <= VP_PROTOCOL_MAX_MESSAGE_SIZE
+      && json_parser_load_from_data (parser, data, length, NULL)
+      && json_parser_get_root (parser) != NULL)
+    node = json_node_copy (json_parser_get_root (parser));
+  g_object_unref (parser);
+
+  if (node == NULL) {
+    gchar *text = g_utf8_make_valid (data, MIN (length, 4096));
+
+    node = json_node_init_string (json_node_alloc (), text);
+    g_free (text);
   }
 
   g_mutex_lock (&emu->lock);
