@@ -190,12 +190,15 @@ done:
   return ok;
 }
 
-/* start/stop: attach to the shared session; never wait for the network. */
-
+/* Attaches to the shared session at NULL→READY; never waits for the
+ * network.  Not GstBaseSink's start(): when that fails, the base class
+ * posts a second error ("some element failed to post a proper error
+ * message") after ours.  What makes the session impossible and can be
+ * known here (no key, a bad endpoint, refused settings) fails the state
+ * change with one error, so the pipeline never reaches PLAYING. */
 static gboolean
-gst_gemini_live_sink_start (GstBaseSink * sink)
+gst_gemini_live_sink_open (GstGeminiLiveSink * self)
 {
-  GstGeminiLiveSink *self = GST_GEMINI_LIVE_SINK (sink);
   g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) error = NULL;
   g_autoptr (VpSetupConfig) setup = NULL;
@@ -243,6 +246,20 @@ gst_gemini_live_sink_start (GstBaseSink * sink)
       config.reconnect, NULL);
   if (config.api_key != NULL)
     g_object_set (session, "api-key", config.api_key, NULL);
+  /* endpoint=local is the emulator on loopback: nothing to check. */
+  if (g_strcmp0 (config.endpoint, "local") != 0
+      && !vp_live_session_check (session, &error)) {
+    if (g_error_matches (error, VP_ERROR, VP_ERROR_AUTH))
+      GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED, ("%s",
+              error->message), (NULL));
+    else
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
+          (NULL));
+    g_object_unref (session);
+    gst_gemini_live_shared_release (shared);
+    gst_gemini_live_config_clear (&config);
+    return FALSE;
+  }
   /* The shared state resolves endpoint=local. */
   if (!gst_gemini_live_shared_open (shared, target, session, config.scenario,
           &error)) {
@@ -295,6 +312,26 @@ gst_gemini_live_sink_stop (GstBaseSink * sink)
   }
   g_clear_object (&session);
   return TRUE;
+}
+
+static GstStateChangeReturn
+gst_gemini_live_sink_change_state (GstElement * element,
+    GstStateChange transition)
+{
+  GstGeminiLiveSink *self = GST_GEMINI_LIVE_SINK (element);
+  GstStateChangeReturn ret;
+
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY
+      && !gst_gemini_live_sink_open (self))
+    return GST_STATE_CHANGE_FAILURE;
+
+  ret = GST_ELEMENT_CLASS (gst_gemini_live_sink_parent_class)->change_state
+      (element, transition);
+  /* The base class failed after we opened: stop() will not run. */
+  if (ret == GST_STATE_CHANGE_FAILURE
+      && transition == GST_STATE_CHANGE_NULL_TO_READY)
+    gst_gemini_live_sink_stop (GST_BASE_SINK (self));
+  return ret;
 }
 
 /* A live microphone delivers each frame when it happens: send it at once.
@@ -797,7 +834,8 @@ gst_gemini_live_sink_class_init (GstGeminiLiveSinkClass * klass)
       GST_DEBUG_FUNCPTR (gst_gemini_live_sink_request_new_pad);
   element_class->release_pad =
       GST_DEBUG_FUNCPTR (gst_gemini_live_sink_release_pad);
-  base_sink_class->start = GST_DEBUG_FUNCPTR (gst_gemini_live_sink_start);
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_gemini_live_sink_change_state);
   base_sink_class->stop = GST_DEBUG_FUNCPTR (gst_gemini_live_sink_stop);
   base_sink_class->set_caps = GST_DEBUG_FUNCPTR (gst_gemini_live_sink_set_caps);
   base_sink_class->render = GST_DEBUG_FUNCPTR (gst_gemini_live_sink_render);

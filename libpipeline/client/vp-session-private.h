@@ -131,6 +131,10 @@ void vp_live_session_enqueue (VpLiveSession * self, VpOutgoing * item);
 /* Sends the one answer of call @id; FALSE (and @error) if not pending. */
 gboolean vp_live_session_deliver_tool_response (VpLiveSession * self,
     const gchar * id, JsonNode * response, GError ** error);
+/* The key for @endpoint (NULL: the environment's), or NULL and @error
+ * when no connection can start: no key, a bad endpoint.  No network. */
+gchar *vp_live_session_resolve_key (const gchar * endpoint,
+    const gchar * api_key, GError ** error);
 /* On the network thread, through vp_net_thread_invoke() with a reference
  * as @data: connect(), close(), and an update of a running session. */
 gboolean vp_live_session_net_connect (gpointer data);

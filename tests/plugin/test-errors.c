@@ -92,10 +92,14 @@ expect_error (Run * run, GQuark domain, gint code, const gchar * hint)
   g_free (debug);
   gst_message_unref (message);
 
-  /* Nothing else on the bus carries the key either. */
+  /* Nothing else on the bus carries the key either, and no second error
+   * contradicts the first (GstBaseSink's "failed to post a proper error
+   * message"). */
   while ((message = vpt_bus_wait (run->pipeline, GST_MESSAGE_ANY, 0))) {
     text = vpt_message_text (message);
     fail_if (strstr (text, VPT_SECRET_KEY) != NULL, "the key in %s", text);
+    fail_if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR,
+        "a second error: %s", text);
     g_free (text);
     gst_message_unref (message);
   }
@@ -125,8 +129,10 @@ GST_START_TEST (test_no_key)
 {
   Run run = run_new ();
 
-  /* Google's endpoint and no key anywhere: fails before any network. */
-  gst_element_set_state (run.pipeline, GST_STATE_PLAYING);
+  /* Google's endpoint and no key anywhere: the state change fails,
+   * before any network, so the pipeline never plays without a session. */
+  fail_unless_equals_int (gst_element_set_state (run.pipeline,
+          GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
   expect_error (&run, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_AUTHORIZED,
       "GEMINI_API_KEY");
   run_free (&run);
@@ -278,6 +284,51 @@ GST_START_TEST (test_unreachable)
 
 GST_END_TEST;
 
+/* Plain ws:// to another machine would send the key in clear: refused at
+ * the state change, before any network. */
+GST_START_TEST (test_cleartext_endpoint)
+{
+  Run run = run_new ();
+
+  g_object_set (run.sink, "endpoint", "ws://192.0.2.1:9000", "api-key",
+      VPT_SECRET_KEY, NULL);
+  fail_unless_equals_int (gst_element_set_state (run.pipeline,
+          GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  expect_error (&run, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+      "wss://");
+  run_free (&run);
+}
+
+GST_END_TEST;
+
+/* The bin without a key: one error, from inside it, and no PLAYING. */
+GST_START_TEST (test_bin_no_key)
+{
+  GError *error = NULL;
+  GstElement *pipeline = gst_parse_launch ("audiotestsrc is-live=true ! "
+      "geminilive name=agent endpoint=wss://generativelanguage.googleapis.com"
+      " ! fakesink", &error);
+  GstMessage *message;
+  GError *posted = NULL;
+
+  fail_unless (pipeline != NULL, "%s", error ? error->message : "");
+  fail_unless_equals_int (gst_element_set_state (pipeline,
+          GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  message = vpt_bus_wait (pipeline, GST_MESSAGE_ERROR, VPT_WAIT_MS);
+  fail_unless (message != NULL);
+  gst_message_parse_error (message, &posted, NULL);
+  fail_unless (strstr (posted->message, "GEMINI_API_KEY") != NULL, "%s",
+      posted->message);
+  g_clear_error (&posted);
+  gst_message_unref (message);
+  message = vpt_bus_wait (pipeline, GST_MESSAGE_ERROR, 200);
+  fail_unless (message == NULL, "a second error");
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+}
+
+GST_END_TEST;
+
 /* Local settings fail the state change itself. */
 GST_START_TEST (test_bad_tools_file)
 {
@@ -311,6 +362,8 @@ errors_suite (void)
   tcase_add_test (tc, test_quota);
   tcase_add_test (tc, test_unreachable);
   tcase_add_test (tc, test_bad_tools_file);
+  tcase_add_test (tc, test_cleartext_endpoint);
+  tcase_add_test (tc, test_bin_no_key);
   return s;
 }
 
