@@ -395,6 +395,35 @@ gst_gemini_live_sink_set_caps (GstBaseSink * sink, GstCaps * caps)
   return TRUE;
 }
 
+/* Caps the pad refuses never reach set_caps: the pad's own check fails
+ * the CAPS event and upstream reports a bare "not-negotiated".  A probe
+ * sees the event first and says which caps it takes and how to get
+ * them; the error names this element, so it comes first. */
+static GstPadProbeReturn
+check_caps_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  GstGeminiLiveSink *self = GST_GEMINI_LIVE_SINK (data);
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  g_autoptr (GstCaps) template = NULL;
+  g_autofree gchar *given = NULL;
+  GstCaps *caps;
+
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
+    return GST_PAD_PROBE_OK;
+  gst_event_parse_caps (event, &caps);
+  template = gst_pad_get_pad_template_caps (pad);
+  if (gst_caps_can_intersect (caps, template))
+    return GST_PAD_PROBE_OK;
+
+  given = gst_caps_to_string (caps);
+  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("geminilivesink takes "
+          "audio/x-raw, format=S16LE, layout=interleaved, channels=1, "
+          "rate=8000 to 48000 (16000 is best), and was given %s. Put "
+          "audioconvert ! audioresample in front of it (the geminilive "
+          "element converts by itself).", given), (NULL));
+  return GST_PAD_PROBE_OK;
+}
+
 /* Time of the last speech sample in @samples, or -1. */
 static gint64
 last_speech_time (const gint16 * samples, gsize n, guint rate, gboolean live)
@@ -796,6 +825,8 @@ gst_gemini_live_sink_init (GstGeminiLiveSink * self)
 
   /* Paced like a microphone when fed from a file. */
   gst_base_sink_set_sync (GST_BASE_SINK (self), TRUE);
+  gst_pad_add_probe (GST_BASE_SINK_PAD (self),
+      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, check_caps_probe, self, NULL);
 }
 
 static void

@@ -12,6 +12,7 @@
 #include "vpt-common.h"
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #define TURN_SCENARIO "{\"name\": \"errors\", \"turns\": [{\"id\": \"long\", " \
@@ -329,6 +330,64 @@ GST_START_TEST (test_bin_no_key)
 
 GST_END_TEST;
 
+/* Caps the sink cannot take: its own error first, naming the caps it
+ * takes and the elements to add, not upstream's bare not-negotiated. */
+GST_START_TEST (test_caps_refused)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("vpt-caps-XXXXXX", NULL);
+  g_autofree gchar *wav = g_build_filename (dir, "stereo.wav", NULL);
+  g_autofree gchar *launch = NULL;
+  GError *error = NULL;
+  GstElement *pipeline;
+  GstElement *sink;
+  GstMessage *message;
+  GError *posted = NULL;
+
+  /* A stereo 44.1 kHz WAV: wavparse sends its caps as they are. */
+  launch = g_strdup_printf ("audiotestsrc num-buffers=10 ! "
+      "audio/x-raw,format=S16LE,channels=2,rate=44100 ! wavenc ! "
+      "filesink location=%s", wav);
+  pipeline = gst_parse_launch (launch, &error);
+  fail_unless (pipeline != NULL, "%s", error ? error->message : "");
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  message = vpt_bus_wait (pipeline, GST_MESSAGE_EOS | GST_MESSAGE_ERROR,
+      VPT_WAIT_MS);
+  fail_unless (message != NULL
+      && GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS);
+  gst_message_unref (message);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+  g_free (launch);
+
+  launch = g_strdup_printf ("filesrc location=%s ! wavparse ! "
+      "geminilivesink name=sink endpoint=local", wav);
+  pipeline = gst_parse_launch (launch, &error);
+  fail_unless (pipeline != NULL, "%s", error ? error->message : "");
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  message = vpt_bus_wait (pipeline, GST_MESSAGE_ERROR, VPT_WAIT_MS);
+  fail_unless (message != NULL);
+  fail_unless (GST_MESSAGE_SRC (message) == GST_OBJECT (sink));
+  gst_message_parse_error (message, &posted, NULL);
+  fail_unless (g_error_matches (posted, GST_CORE_ERROR,
+          GST_CORE_ERROR_NEGOTIATION), "%s", posted->message);
+  fail_unless (strstr (posted->message, "audioconvert ! audioresample")
+      != NULL, "%s", posted->message);
+  fail_unless (strstr (posted->message, "channels=1") != NULL, "%s",
+      posted->message);
+  fail_unless (strstr (posted->message, "rate=(int)44100") != NULL, "%s",
+      posted->message);
+  g_clear_error (&posted);
+  gst_message_unref (message);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+  g_unlink (wav);
+  g_rmdir (dir);
+}
+
+GST_END_TEST;
+
 /* Local settings fail the state change itself. */
 GST_START_TEST (test_bad_tools_file)
 {
@@ -364,6 +423,7 @@ errors_suite (void)
   tcase_add_test (tc, test_bad_tools_file);
   tcase_add_test (tc, test_cleartext_endpoint);
   tcase_add_test (tc, test_bin_no_key);
+  tcase_add_test (tc, test_caps_refused);
   return s;
 }
 
