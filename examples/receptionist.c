@@ -25,6 +25,7 @@
 #include <voxpipe.h>
 #include <voxpipe-emulator.h>
 
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -323,6 +324,29 @@ on_bus (GstBus * bus, GstMessage * msg, gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+static gboolean
+have_geminilive (void)
+{
+  GstPluginFeature *feature =
+      gst_registry_lookup_feature (gst_registry_get (), "geminilivesink");
+
+  if (feature == NULL)
+    return FALSE;
+  gst_object_unref (feature);
+  return TRUE;
+}
+
+/* GST_PLUGIN_PATH first (meson devenv sets it), then this build's
+ * plugin: the example runs from the build tree as it is. */
+static gboolean
+find_geminilive (void)
+{
+  if (!have_geminilive () && g_file_test (VP_PLUGIN_BUILD_DIR,
+          G_FILE_TEST_IS_DIR))
+    gst_registry_scan_path (gst_registry_get (), VP_PLUGIN_BUILD_DIR);
+  return have_geminilive ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -346,12 +370,24 @@ main (int argc, char **argv)
     {NULL}
   };
 
+  /* Our texts are UTF-8 ("…"): in the C locale GLib would print them
+   * as "?", so a locale without a charset gets C.UTF-8's. */
+  setlocale (LC_ALL, "");
+  if (!g_get_charset (NULL))
+    setlocale (LC_CTYPE, "C.UTF-8");
+
   context = g_option_context_new ("— the Bella Vista receptionist");
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_add_group (context, gst_init_get_option_group ());
   if (!g_option_context_parse (context, &argc, &argv, &error)) {
     g_printerr ("%s\n", error->message);
     return 2;
+  }
+  if (!find_geminilive ()) {
+    g_printerr ("receptionist: the geminilive plugin is not in %s nor on "
+        "GST_PLUGIN_PATH; build it (ninja -C build) or set GST_PLUGIN_PATH "
+        "to the build's gst-plugins directory.\n", VP_PLUGIN_BUILD_DIR);
+    return 1;
   }
   if (!db_open (&app, db_path))
     return 1;
@@ -370,7 +406,8 @@ main (int argc, char **argv)
       "geminilivesrc session=bella ! wavenc ! filesink location=\"%s\"",
       CALLER_RATE, endpoint, pipelines, pipelines, pipelines, output);
 
-  app.pipeline = gst_parse_launch (description, &error);
+  app.pipeline = gst_parse_launch_full (description, NULL,
+      GST_PARSE_FLAG_FATAL_ERRORS, &error);
   if (app.pipeline == NULL) {
     g_printerr ("Cannot build the pipeline: %s\n", error->message);
     return 1;

@@ -12,7 +12,7 @@ signals (GObject Introspection), and the model says the result.
 
 It runs with Debian's python3 and python3-gi.  It finds Voxpipe's
 typelibs, libraries and plugin on GI_TYPELIB_PATH, LD_LIBRARY_PATH and
-GST_PLUGIN_PATH (`meson devenv -C build examples/tasks.py` sets them), or
+GST_PLUGIN_PATH (`meson devenv -C build ../examples/tasks.py` sets them), or
 else in the build tree: $VP_BUILD_DIR, by default build/ beside examples/.
 
 The user's lines are espeak-ng speech from libvoxpipe-emulator (VoxpipeEmulator.speech_synthesize)
@@ -52,7 +52,7 @@ try:
 except ValueError:
     sys.exit("tasks.py: Voxpipe's typelibs are not found: build Voxpipe "
              "(./bootstrap, or meson setup build && ninja -C build), then run "
-             "meson devenv -C build examples/tasks.py, or set VP_BUILD_DIR "
+             "meson devenv -C build ../examples/tasks.py, or set VP_BUILD_DIR "
              "to the build directory.")
 from gi.repository import GLib, Gst, Voxpipe, VoxpipeEmulator  # noqa: E402
 
@@ -211,7 +211,7 @@ def main():
     if Gst.ElementFactory.find("geminilivesink") is None:
         sys.exit("tasks.py: the geminilive plugin is not found: set "
                  "GST_PLUGIN_PATH to the build's gst-plugins directory, or "
-                 "run meson devenv -C build examples/tasks.py.")
+                 "run meson devenv -C build ../examples/tasks.py.")
     return Call(args).run()
 
 

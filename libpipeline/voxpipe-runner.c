@@ -376,11 +376,32 @@ on_timeout (gpointer user_data)
 
 /* ------------------------------------------------------------------------ */
 
+static gint
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const gchar * const *) a, *(const gchar * const *) b);
+}
+
+/* "a, b, c": the sorted names of @used, or "none". */
+static gchar *
+used_names (GHashTable * used)
+{
+  g_autofree const gchar **names =
+      (const gchar **) g_hash_table_get_keys_as_array (used, NULL);
+  guint n = g_hash_table_size (used);
+
+  if (n == 0)
+    return g_strdup ("none");
+  qsort (names, n, sizeof (gchar *), (GCompareFunc) compare_names);
+  return g_strjoinv (", ", (gchar **) names);
+}
+
 int
 main (int argc, char **argv)
 {
   g_autofree gchar *file = NULL;
   g_auto (GStrv) defines = NULL;
+  g_autoptr (GHashTable) used = NULL;
   g_auto (GStrv) rest = NULL;
   gboolean quiet = FALSE, version = FALSE;
   gint timeout = 0;
@@ -411,7 +432,11 @@ main (int argc, char **argv)
   Runner r = { 0, };
   guint i;
 
+  /* Our texts are UTF-8 ("…"): in the C locale GLib would print them
+   * as "?", so a locale without a charset gets C.UTF-8's. */
   setlocale (LC_ALL, "");
+  if (!g_get_charset (NULL))
+    setlocale (LC_CTYPE, "C.UTF-8");
 
   /* voxpipe serve …: the gateway (voxpipe-serve.c). */
   if (argc > 1 && g_str_equal (argv[1], "serve"))
@@ -475,15 +500,31 @@ main (int argc, char **argv)
   /* Arguments are expanded one by one, and parsed as gst-launch-1.0 does
    * (an argument with spaces stays one value). */
   launchv = g_ptr_array_new_with_free_func (g_free);
+  used = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   if (body != NULL) {
-    g_ptr_array_add (launchv, vp_pipeline_expand (body, vars, &error));
+    g_ptr_array_add (launchv, vp_pipeline_expand_used (body, vars, used,
+            &error));
   } else {
     for (i = 0; rest[i] != NULL && error == NULL; i++)
-      g_ptr_array_add (launchv, vp_pipeline_expand (rest[i], vars, &error));
+      g_ptr_array_add (launchv, vp_pipeline_expand_used (rest[i], vars, used,
+              &error));
   }
   if (error != NULL) {
     fprintf (stderr, "voxpipe: %s\n", error->message);
     return EXIT_FAILURE;
+  }
+  /* A -D the pipeline never reads is a typo or the wrong file: say so
+   * rather than run without it. */
+  for (i = 0; defines != NULL && defines[i] != NULL; i++) {
+    g_autofree gchar *name = g_strndup (defines[i],
+        strcspn (defines[i], "="));
+
+    if (!g_hash_table_contains (used, name)) {
+      g_autofree gchar *names = used_names (used);
+      fprintf (stderr, "voxpipe: -D %s is not used by this pipeline; "
+          "the variables it has are: %s\n", name, names);
+      return EXIT_USAGE;
+    }
   }
   g_ptr_array_add (launchv, NULL);
 
