@@ -487,8 +487,10 @@ GST_START_TEST (test_action_signals)
           VPT_WAIT_MS));
   fail_unless (vpt_record_index (emulator, "realtimeInput.activityStart") <
       vpt_record_index (emulator, "realtimeInput.audio"));
-  /* The emulator answers the turn. */
+  /* The emulator answers the turn; its transcript ends finished. */
   fail_unless (vpt_events_wait (events, "turn:complete", 1, VPT_WAIT_MS));
+  fail_unless_equals_int (vpt_events_count (events,
+          "transcript:output:finished"), 1);
 
   g_signal_emit_by_name (sink, "send-text", "hello");
   fail_unless (vpt_record_wait (emulator, "realtimeInput.text", 1,
