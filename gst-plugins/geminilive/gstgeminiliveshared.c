@@ -439,19 +439,71 @@ call_done (GstGeminiLiveShared * shared)
   g_mutex_unlock (&shared->lock);
 }
 
+/* Whether an application connected to "tool-call" on the event target:
+ * under gst-launch nobody did, and nobody will answer. */
+static gboolean
+app_listens (GstGeminiLiveShared * shared)
+{
+  GstElement *target = ref_target (shared);
+  gboolean listens;
+
+  if (target == NULL)
+    return FALSE;
+  listens = g_signal_has_handler_pending (target,
+      g_signal_lookup ("tool-call", G_OBJECT_TYPE (target)), 0, TRUE);
+  gst_object_unref (target);
+  return listens;
+}
+
+/* A call nobody can answer gets its error now, not after the deadline:
+ * the model speaks around it instead of ten seconds of dead air. */
+static void
+answer_unhandled (GstGeminiLiveShared * shared, VpLiveSession * session,
+    const gchar * id, const gchar * name)
+{
+  GstElement *target = ref_target (shared);
+  g_autofree gchar *text = g_strdup_printf ("The function %s is not "
+      "available here: nothing answers it. Tell the user you cannot do "
+      "that now.", name);
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree gchar *response = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "error");
+  json_builder_add_string_value (builder, text);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  response = json_to_string (root, FALSE);
+
+  if (target != NULL) {
+    GST_ELEMENT_WARNING (target, RESOURCE, SETTINGS, ("Tool call %s (%s) has "
+            "no handler and no application is connected to tool-call: it "
+            "was answered at once with an error. Give the tool a handler in "
+            "tools-file, or connect to the tool-call signal.", id, name),
+        ("session %s", shared->name));
+    gst_object_unref (target);
+  }
+  vp_live_session_send_tool_response (session, id, response, NULL);
+}
+
 /* Every call, whoever answers it, is visible on the bus. */
 static void
 on_tool_started (VpLiveSession * session, const gchar * id,
     const gchar * name, const gchar * args, const gchar * handler,
     GstGeminiLiveShared * shared)
 {
+  gboolean unhandled = g_strcmp0 (handler, "app") == 0 && !app_listens (shared);
+
   g_mutex_lock (&shared->lock);
   shared->calls_pending++;
   g_mutex_unlock (&shared->lock);
   gst_gemini_live_shared_post (shared,
       gst_structure_new ("geminilive/tool-call", "id", G_TYPE_STRING, id,
           "name", G_TYPE_STRING, name, "args", G_TYPE_STRING, args,
-          "handler", G_TYPE_STRING, handler, NULL));
+          "handler", G_TYPE_STRING, unhandled ? "none" : handler, NULL));
+  if (unhandled)
+    answer_unhandled (shared, session, id, name);
 }
 
 static void

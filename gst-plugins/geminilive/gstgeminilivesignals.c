@@ -146,7 +146,8 @@ gst_gemini_live_install_signals (GstElementClass * klass,
    * The model calls a tool that has no handler in the tools file.  Also
    * posted as the element message `geminilive/tool-call`.  Emitted from
    * Voxpipe's network thread: do not block; answer now or later, from any
-   * thread.
+   * thread.  When nothing is connected to it, such a call is answered at
+   * once with an error (its message says `handler` `none`).
    */
   g_signal_new ("tool-call", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
       G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);

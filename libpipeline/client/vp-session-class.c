@@ -281,7 +281,8 @@ install_signals (GObjectClass * klass)
    * @name: function name
    * @args: arguments as a JSON object
    * @handler: who answers: "app" (then "tool-call" follows), "http",
-   *   "exec", "result" or "builtin"
+   *   "exec", "result", "builtin", or "none" (no handler and nothing
+   *   connected to "tool-call": answered at once with an error)
    *
    * Every tool call, whoever answers it.
    */

@@ -354,17 +354,43 @@ static const VpToolCallsCallbacks tool_calls_callbacks = {
   on_tool_missed,
 };
 
+/* A call for the application when nobody connected to "tool-call": it
+ * gets its error now, not after the deadline (no dead air). */
+static void
+answer_unhandled (VpLiveSession * self, const VpFunctionCall * fc)
+{
+  g_autoptr (GError) warning = g_error_new (VP_ERROR, VP_ERROR_SETTINGS,
+      "Tool call %s (%s) has no handler and nothing is connected to "
+      "tool-call: it was answered at once with an error. Give the tool a "
+      "handler in the tools file, or connect to tool-call.", fc->id, fc->name);
+  g_autofree gchar *message = g_strdup_printf ("The function %s is not "
+      "available here: nothing answers it. Tell the user you cannot do "
+      "that now.", fc->name);
+  JsonObject *object = json_object_new ();
+  g_autoptr (JsonNode) response = NULL;
+
+  g_signal_emit (self, signals[SIGNAL_WARNING], 0, warning);
+  json_object_set_string_member (object, "error", message);
+  response = vp_json_node_take_object (object);
+  vp_live_session_deliver_tool_response (self, fc->id, response, NULL);
+}
+
 static void
 start_tool_calls (VpLiveSession * self, GPtrArray * calls)
 {
+  gboolean listens = g_signal_has_handler_pending (self,
+      signals[SIGNAL_TOOL_CALL], 0, TRUE);
   guint i;
 
   for (i = 0; i < calls->len; i++) {
     VpFunctionCall *fc = g_ptr_array_index (calls, i);
     const gchar *handler = vp_tool_calls_add (self->calls, fc);
+    gboolean unhandled = !listens && g_str_equal (handler, "app");
 
     g_signal_emit (self, signals[SIGNAL_TOOL_STARTED], 0, fc->id, fc->name,
-        fc->args_json, handler);
+        fc->args_json, unhandled ? "none" : handler);
+    if (unhandled)
+      answer_unhandled (self, fc);
   }
 
   /* Handlers start together: parallel calls run concurrently. */

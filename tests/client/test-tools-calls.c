@@ -124,6 +124,51 @@ test_app_deadline (Fixture * f, gconstpointer data)
   assert_contains (sent, "\"response\":{\"output\":{\"ok\":1}}");
 }
 
+/* Nothing connected to tool-call (gst-launch, a bus-only program): a call
+ * without a handler is answered at once with an error, not after the
+ * deadline, and "tool-started" says nobody answers it. */
+static void
+test_nobody_listens (Fixture * f, gconstpointer data)
+{
+  static const gchar scenario[] = "{\"turns\": [{\"match\": {\"text\": "
+      "[\"ask\"]}, \"calls\": [{\"name\": \"not_declared\", \"args\": "
+      "{}}, {\"name\": \"app_lookup\", \"args\": {}}]}]}";
+  g_autofree gchar *undeclared = NULL;
+  g_autofree gchar *declared = NULL;
+  g_autofree gchar *sent = NULL;
+  g_autofree gchar *started = NULL;
+  guint at, tool_call;
+
+  fixture_start (f, MODEL_31, scenario, APP_TOOLS);
+  /* GLib disconnects by id only together with the handler's data. */
+  tool_call = g_signal_lookup ("tool-call", VP_TYPE_LIVE_SESSION);
+  g_assert_cmpuint (g_signal_handlers_disconnect_matched (f->session,
+          G_SIGNAL_MATCH_ID | G_SIGNAL_MATCH_DATA, tool_call, 0, NULL, NULL,
+          f->app), ==, 1);
+  g_assert_cmpuint (g_signal_handlers_disconnect_matched (f->session,
+          G_SIGNAL_MATCH_ID | G_SIGNAL_MATCH_DATA, tool_call, 0, NULL, NULL,
+          f->r), ==, 1);
+  at = vpt_recorder_mark (f->r);
+  vp_live_session_send_text (f->session, "ask the app");
+  vpt_recorder_wait (f->r, "turn-complete", &at);
+  undeclared = vpt_recorder_started_id (f->r, "not_declared", 0);
+  declared = vpt_recorder_started_id (f->r, "app_lookup", 0);
+
+  g_mutex_lock (&f->r->lock);
+  started = g_strdup (g_hash_table_lookup (f->r->started, undeclared));
+  g_mutex_unlock (&f->r->lock);
+  g_assert_cmpstr (started, ==, "not_declared none");
+  sent = record_response_text (f->emulator, undeclared);
+  assert_contains (sent, "\"response\":{\"error\":\"The function "
+      "not_declared is not available here");
+  g_free (sent);
+  /* A declared tool without a handler (5 s deadline) alike. */
+  sent = record_response_text (f->emulator, declared);
+  assert_contains (sent, "app_lookup is not available here");
+  g_assert_cmpuint (vpt_recorder_count (f->r, "tool-call:"), ==, 0);
+  g_assert_cmpuint (deadline_warnings (f), ==, 0);
+}
+
 static void
 test_unknown_id_refused (Fixture * f, gconstpointer data)
 {
@@ -552,6 +597,7 @@ main (int argc, char **argv)
   ADD_TOOLS_TEST ("app/answers-later-from-thread",
       test_app_answers_later_from_thread);
   ADD_TOOLS_TEST ("app/deadline", test_app_deadline);
+  ADD_TOOLS_TEST ("app/nobody-listens", test_nobody_listens);
   ADD_TOOLS_TEST ("unknown-id-refused", test_unknown_id_refused);
   ADD_TOOLS_TEST ("cancel/text-barge-in", test_cancel_text_barge_in);
   ADD_TOOLS_TEST ("cancel/activity-start", test_cancel_activity_start);

@@ -293,6 +293,98 @@ test_app_answers (void)
   g_string_free (said, TRUE);
 }
 
+/* gst-launch: no application connects to tool-call, so a call without a
+ * handler is answered at once with an error the model speaks around,
+ * the bus says handler=none (not "app"), and a warning names the fix. */
+static void
+test_nobody_answers (void)
+{
+  g_autofree gchar *tools = data_path ("tools-app.json");
+  g_autofree gchar *scenario = data_path ("tools-app.scenario.json");
+  g_autofree gchar *description = g_strdup_printf ("appsrc is-live=true "
+      "format=time caps=%s ! geminilivesink name=agent session=tt-none "
+      "endpoint=local scenario=\"%s\" tools-file=\"%s\" "
+      "geminilivesrc session=tt-none ! fakesink sync=false", MIC_CAPS,
+      scenario, tools);
+  GstElement *pipeline = launch (description);
+  g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
+  g_autoptr (GstElement) agent = gst_bin_get_by_name (GST_BIN (pipeline),
+      "agent");
+  g_autoptr (GHashTable) handlers = g_hash_table_new_full (g_str_hash,
+      g_str_equal, g_free, g_free);
+  g_autoptr (GHashTable) results = g_hash_table_new_full (g_str_hash,
+      g_str_equal, g_free, g_free);
+  g_autofree gchar *warning = NULL;
+  GString *said = g_string_new (NULL);
+  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+  gboolean sent = FALSE, done = FALSE;
+
+  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
+      GST_STATE_CHANGE_FAILURE);
+  while (!done) {
+    GstMessage *msg = gst_bus_timed_pop_filtered (bus, 100 * GST_MSECOND,
+        GST_MESSAGE_ELEMENT | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING);
+    const GstStructure *s;
+
+    if (g_get_monotonic_time () > deadline)
+      g_error ("timed out; the model said \"%s\"", said->str);
+    if (msg == NULL)
+      continue;
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+      g_autoptr (GError) error = NULL;
+      gst_message_parse_error (msg, &error, NULL);
+      g_error ("pipeline error: %s", error->message);
+    }
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
+      g_autoptr (GError) error = NULL;
+      gst_message_parse_warning (msg, &error, NULL);
+      if (strstr (error->message, "tool-call") != NULL) {
+        g_free (warning);
+        warning = g_strdup (error->message);
+      }
+      gst_message_unref (msg);
+      continue;
+    }
+    s = gst_message_get_structure (msg);
+    if (gst_structure_has_name (s, "geminilive/session")
+        && g_strcmp0 (gst_structure_get_string (s, "state"), "ready") == 0
+        && !sent) {
+      g_signal_emit_by_name (agent, "send-text", "the word please");
+      sent = TRUE;
+    } else if (gst_structure_has_name (s, "geminilive/tool-call")) {
+      g_hash_table_insert (handlers,
+          g_strdup (gst_structure_get_string (s, "name")),
+          g_strdup (gst_structure_get_string (s, "handler")));
+    } else if (gst_structure_has_name (s, "geminilive/tool-result")) {
+      g_hash_table_insert (results,
+          g_strdup (gst_structure_get_string (s, "name")),
+          g_strdup (gst_structure_get_string (s, "response")));
+    } else if (gst_structure_has_name (s, "geminilive/transcript")
+        && g_strcmp0 (gst_structure_get_string (s, "role"), "output") == 0) {
+      g_string_append (said, gst_structure_get_string (s, "text"));
+    } else if (gst_structure_has_name (s, "geminilive/turn")
+        && g_strcmp0 (gst_structure_get_string (s, "state"), "complete") == 0) {
+      done = TRUE;
+    }
+    gst_message_unref (msg);
+  }
+  g_test_message ("the model said: %s; warning: %s", said->str, warning);
+
+  g_assert_cmpstr (g_hash_table_lookup (handlers, "lookup_word"), ==, "none");
+  g_assert_cmpstr (g_hash_table_lookup (handlers, "opening_hours"), ==,
+      "result");
+  assert_contains (g_hash_table_lookup (results, "lookup_word"),
+      "\"error\":\"The function lookup_word is not available here");
+  assert_contains (g_hash_table_lookup (results, "opening_hours"), "noon");
+  assert_contains (warning, "lookup_word");
+  assert_contains (warning, "connect to the tool-call signal");
+  /* The model went on with the answer it had. */
+  assert_contains (said->str, "noon");
+
+  stop (pipeline);
+  g_string_free (said, TRUE);
+}
+
 /* end-call: EOS once the goodbye has left geminilivesrc. */
 
 typedef struct
@@ -433,6 +525,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tools-elements/bad-tools-file", test_bad_tools_file);
   g_test_add_func ("/tools-elements/model-warning", test_model_warning);
   g_test_add_func ("/tools-elements/app-answers", test_app_answers);
+  g_test_add_func ("/tools-elements/nobody-answers", test_nobody_answers);
   g_test_add_func ("/tools-elements/end-call-eos", test_end_call_eos);
   return g_test_run ();
 }
