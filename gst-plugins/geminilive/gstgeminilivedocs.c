@@ -40,44 +40,44 @@ static const Signal signals[] = {
         "file; emitted on Voxpipe's network thread: do not block, answer "
         "now or later from any thread with tool-response",
         {{"id", "gchararray", "the call's id, for tool-response"},
-          {"name", "gchararray", "the function's name"},
+            {"name", "gchararray", "the function's name"},
           {"args", "gchararray", "its arguments, a JSON object"}}, NULL},
   {"tool-call-cancelled", "the model no longer wants a call (the user "
         "barged in); a late answer to it is dropped",
-        {{"id", "gchararray", "the call's id"}}, NULL},
+      {{"id", "gchararray", "the call's id"}}, NULL},
   {"transcript", "a piece of what was said, as it is recognised",
         {{"role", "gchararray", "\"input\" (the user) or \"output\" (the "
-                  "model)"},
-          {"text", "gchararray", "the piece of text"},
+                    "model)"},
+            {"text", "gchararray", "the piece of text"},
           {"finished", "gboolean", "TRUE once this role's transcript of "
-                "the turn is complete (then text may be empty)"}}, NULL},
+                  "the turn is complete (then text may be empty)"}}, NULL},
   {"turn", "the model's turn moves on",
         {{"state", "gchararray", "\"started\" (its first sample left "
-                  "geminilivesrc), \"generated\", \"complete\" or "
-                  "\"interrupted\""},
+                    "geminilivesrc), \"generated\", \"complete\" or "
+                    "\"interrupted\""},
           {"latency_ms", "gdouble", "with \"started\": voice-to-voice "
-                "latency in ms, from the end of the user's speech; -1 "
-                "otherwise"}}, NULL},
+                  "latency in ms, from the end of the user's speech; -1 "
+                  "otherwise"}}, NULL},
   {"interrupted", "the user barged in; the model's queued audio was "
         "dropped", {{NULL}}, NULL},
   {"go-away", "the service will close this connection (the session moves "
         "to a new one when reconnect is on)",
-        {{"time_left_ms", "gint64", "milliseconds before it closes"}}, NULL},
+      {{"time_left_ms", "gint64", "milliseconds before it closes"}}, NULL},
   {"session", "the connection's state changed",
         {{"state", "gchararray", "\"connecting\", \"ready\", "
-                  "\"reconnecting\", \"resumed\" (a new connection goes on "
-                  "with the conversation) or \"closed\""},
+                    "\"reconnecting\", \"resumed\" (a new connection goes on "
+                    "with the conversation) or \"closed\""},
           {"handle", "gchararray", "the latest resumption handle, or "
-                "NULL"}}, NULL},
+                  "NULL"}}, NULL},
   {"usage", "the service reported usage",
-        {{"usage", "GstStructure", "the session's totals: the fields of "
-                  "the geminilive/usage message"}}, NULL},
+      {{"usage", "GstStructure", "the session's totals: the fields of "
+                    "the geminilive/usage message"}}, NULL},
   {"send-text", "action: sends text as the user's input",
-        {{"text", "gchararray", "what the user types"}}, NULL},
+      {{"text", "gchararray", "what the user types"}}, NULL},
   {"tool-response", "action: answers a tool call, from any thread",
         {{"id", "gchararray", "the call's id from tool-call"},
-          {"response", "gchararray", "JSON: {\"output\": …} or "
-                "{\"error\": …}; anything else is sent as the output"}},
+            {"response", "gchararray", "JSON: {\"output\": …} or "
+                  "{\"error\": …}; anything else is sent as the output"}},
       "FALSE (nothing sent) when the id is not pending or the JSON is "
         "invalid"},
   {"activity-start", "action: the user starts talking (vad=manual, "
@@ -87,38 +87,38 @@ static const Signal signals[] = {
   {"update", "action: changes the running session's settings at the next "
         "turn boundary (needs session-resumption)",
         {{"settings", "GstStructure", "new values by property name "
-                  "(system-instruction, tools-file, voice, …); NULL "
-                  "re-reads the current ones"}},
+                    "(system-instruction, tools-file, voice, …); NULL "
+                    "re-reads the current ones"}},
       "FALSE (with a warning saying why) when nothing could change"},
 };
 
 static const Message messages[] = {
   {"geminilive/session", "as the session signal",
         {{"state", "gchararray", "connecting, ready, reconnecting, resumed, "
-                  "closed"},
+                    "closed"},
           {"handle", "gchararray", "the latest resumption handle, or "
-                "NULL"}}},
+                  "NULL"}}},
   {"geminilive/transcript", "as the transcript signal",
         {{"role", "gchararray", "input or output"},
-          {"text", "gchararray", "the piece of text"},
+            {"text", "gchararray", "the piece of text"},
           {"finished", "gboolean", "the role's transcript of the turn is "
-                "complete"}}},
+                  "complete"}}},
   {"geminilive/turn", "as the turn signal",
         {{"state", "gchararray", "started, generated, complete, "
-                  "interrupted"},
+                    "interrupted"},
           {"latency-ms", "gdouble", "voice-to-voice latency with started, "
-                "else -1"}}},
+                  "else -1"}}},
   {"geminilive/interrupted", "the user barged in",
-        {{"dropped-samples", "guint64", "queued model samples dropped"}}},
+      {{"dropped-samples", "guint64", "queued model samples dropped"}}},
   {"geminilive/tool-call", "every tool call, whoever answers it",
         {{"id", "gchararray", "the call's id"},
-          {"name", "gchararray", "the function's name"},
-          {"args", "gchararray", "its arguments, JSON"},
+            {"name", "gchararray", "the function's name"},
+            {"args", "gchararray", "its arguments, JSON"},
           {"handler", "gchararray", "who answers: the tools file's handler "
-                "kind, or the application"}}},
+                  "kind, or the application"}}},
   {"geminilive/tool-result", "every answer, as it is sent",
         {{"id", "gchararray", "the call's id"},
-          {"name", "gchararray", "the function's name"},
+            {"name", "gchararray", "the function's name"},
           {"response", "gchararray", "the answer, JSON"}}},
   {"geminilive/tool-call-cancelled", "as the tool-call-cancelled signal",
       {{"id", "gchararray", "the call's id"}}},
@@ -126,13 +126,13 @@ static const Message messages[] = {
       {{"time-left-ms", "gint64", "milliseconds before the close"}}},
   {"geminilive/usage", "the session's totals so far",
         {{"input-tokens", "gint64", "tokens read"},
-          {"output-tokens", "gint64", "tokens produced"},
-          {"input-audio-tokens", "gint64", "of which audio"},
-          {"input-text-tokens", "gint64", "of which text"},
-          {"output-audio-tokens", "gint64", "of which audio"},
-          {"output-text-tokens", "gint64", "of which text"},
-          {"input-audio-seconds", "gdouble", "user audio sent"},
-          {"output-audio-seconds", "gdouble", "model audio received"},
+            {"output-tokens", "gint64", "tokens produced"},
+            {"input-audio-tokens", "gint64", "of which audio"},
+            {"input-text-tokens", "gint64", "of which text"},
+            {"output-audio-tokens", "gint64", "of which audio"},
+            {"output-text-tokens", "gint64", "of which text"},
+            {"input-audio-seconds", "gdouble", "user audio sent"},
+            {"output-audio-seconds", "gdouble", "model audio received"},
           {"cost-usd", "gdouble", "the cost so far, in US dollars"}}},
   {"geminilive/idle", "idle-timeout prompted the model",
       {{"seconds", "guint", "the user's silence"}}},
