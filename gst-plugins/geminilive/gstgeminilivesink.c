@@ -54,6 +54,11 @@ GST_DEBUG_CATEGORY_STATIC (gst_gemini_live_sink_debug);
 /* vad=client: audio kept before the activity starts, so the first
  * syllable is not cut. */
 #define PREROLL_MS 300
+/* vad=client: how long voice must stay off before the turn ends, when
+ * silence-duration-ms is -1.  webrtcdsp's detector turns off in the pause
+ * after a comma ("Hello, do you have…"): ending there would split one
+ * question into two turns, the first answered and then interrupted. */
+#define CLIENT_HANGOVER_MS 600
 #define VIDEO_INTERVAL GST_SECOND
 
 struct _GstGeminiLiveSink
@@ -73,6 +78,8 @@ struct _GstGeminiLiveSink
   /* streaming thread */
   GstAudioInfo info;
   gboolean in_speech;           /* vad=client: inside an activity */
+  gboolean voice_on;            /* vad=client: webrtcdsp's last state */
+  gsize quiet_samples;          /* vad=client: voice off so long, in speech */
   GstAdapter *preroll;          /* vad=client: audio kept before activity */
   gboolean stream_paused;       /* audioStreamEnd sent, no audio since */
   gboolean heard_speech;        /* speech since the last turn end mark */
@@ -280,6 +287,8 @@ gst_gemini_live_sink_open (GstGeminiLiveSink * self)
   GST_OBJECT_UNLOCK (self);
 
   self->in_speech = FALSE;
+  self->voice_on = FALSE;
+  self->quiet_samples = 0;
   self->stream_paused = FALSE;
   self->heard_speech = FALSE;
   self->next_expected = GST_CLOCK_TIME_NONE;
@@ -475,19 +484,36 @@ render_client_vad (GstGeminiLiveSink * self, GstBuffer * buffer,
   GstAudioLevelMeta *meta = gst_buffer_get_audio_level_meta (buffer);
   /* webrtcdsp marks only the buffers where voice starts or stops: a
    * buffer without the meta continues the current state. */
-  gboolean voice = meta != NULL ? meta->voice_activity : self->in_speech;
   gsize keep = PREROLL_MS * GST_AUDIO_INFO_RATE (&self->info) / 1000 * 2;
+  gint hangover_ms;
 
-  if (voice && !self->in_speech) {
-    GST_DEBUG_OBJECT (self, "voice activity starts");
-    self->in_speech = TRUE;
-    vp_live_session_send_activity_start (self->session);
-    send_adapter (self, self->preroll);
-  } else if (!voice && self->in_speech) {
-    GST_DEBUG_OBJECT (self, "voice activity ends");
-    self->in_speech = FALSE;
+  GST_OBJECT_LOCK (self);
+  hangover_ms = self->config.silence_duration_ms;
+  GST_OBJECT_UNLOCK (self);
+  if (hangover_ms < 0)
+    hangover_ms = CLIENT_HANGOVER_MS;
+
+  if (meta != NULL)
+    self->voice_on = meta->voice_activity;
+
+  if (self->voice_on) {
+    self->quiet_samples = 0;
+    if (!self->in_speech) {
+      GST_DEBUG_OBJECT (self, "voice activity starts");
+      self->in_speech = TRUE;
+      vp_live_session_send_activity_start (self->session);
+      send_adapter (self, self->preroll);
+    }
+  } else if (self->in_speech) {
     send_audio (self, samples, n);
-    vp_live_session_send_activity_end (self->session);
+    self->quiet_samples += n;
+    if (self->quiet_samples * 1000 >= (gsize) hangover_ms *
+        GST_AUDIO_INFO_RATE (&self->info)) {
+      GST_DEBUG_OBJECT (self, "voice activity ends (%d ms without voice)",
+          hangover_ms);
+      self->in_speech = FALSE;
+      vp_live_session_send_activity_end (self->session);
+    }
     return;
   }
 
