@@ -30,6 +30,7 @@
 #include <string.h>
 
 #define CALLER_RATE 16000
+#define FRAME_MS 20
 
 static const gchar *caller_lines[] = {
   "Hello, do you have a table for four tomorrow at eight?",
@@ -46,6 +47,9 @@ typedef struct
   sqlite3 *db;
   guint line;
   guint64 caller_samples;
+  GBytes *speaking;             /* the caller's line being said */
+  gsize spoken;                 /* bytes of it pushed so far */
+  gint64 speaking_since;        /* monotonic µs when it began */
   GString *said;                /* the receptionist's current turn */
   gboolean failed;
 } App;
@@ -232,6 +236,31 @@ on_tool_call (GstElement * agent, const gchar * id, const gchar * name,
 
 /* The caller */
 
+/* Pushes what of the caller's line is due by now, in 20 ms buffers. */
+static gboolean
+say_frames (gpointer data)
+{
+  App *app = data;
+  gsize frame = CALLER_RATE * FRAME_MS / 1000 * 2;
+  gsize total = g_bytes_get_size (app->speaking);
+  gsize due = (g_get_monotonic_time () - app->speaking_since) *
+      CALLER_RATE / G_USEC_PER_SEC * 2;
+
+  while (app->spoken + frame <= MIN (due + frame, total)) {
+    GstBuffer *buffer = gst_buffer_new_allocate (NULL, frame, NULL);
+
+    gst_buffer_fill (buffer, 0, (const guint8 *) g_bytes_get_data
+        (app->speaking, NULL) + app->spoken, frame);
+    gst_app_src_push_buffer (GST_APP_SRC (app->caller), buffer);
+    app->spoken += frame;
+    app->caller_samples += frame / 2;
+  }
+  if (app->spoken + frame <= total)
+    return G_SOURCE_CONTINUE;
+  g_clear_pointer (&app->speaking, g_bytes_unref);
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 say_next_line (gpointer data)
 {
@@ -239,9 +268,8 @@ say_next_line (gpointer data)
   g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) speech = NULL;
   const gchar *text;
-  GstBuffer *buffer;
-  gsize silence = CALLER_RATE * 2;      /* 1 s after the line */
-  GstMapInfo map;
+  gsize silence = CALLER_RATE;  /* samples: 1 s after the line */
+  gpointer line;
   gsize size;
 
   if (app->line >= G_N_ELEMENTS (caller_lines)) {
@@ -259,14 +287,16 @@ say_next_line (gpointer data)
   }
   g_print ("caller: %s\n", text);
 
+  /* The line, then 1 s of silence, said in real time as a microphone
+   * would: pushed all at once, the whole line would arrive together and
+   * the end of the speech would seem a second earlier than it is. */
   size = g_bytes_get_size (speech);
-  buffer = gst_buffer_new_allocate (NULL, size + silence * 2, NULL);
-  gst_buffer_map (buffer, &map, GST_MAP_WRITE);
-  memcpy (map.data, g_bytes_get_data (speech, NULL), size);
-  memset (map.data + size, 0, silence * 2);
-  gst_buffer_unmap (buffer, &map);
-  app->caller_samples += (size + silence * 2) / 2;
-  gst_app_src_push_buffer (GST_APP_SRC (app->caller), buffer);
+  line = g_malloc0 (size + silence * 2);
+  memcpy (line, g_bytes_get_data (speech, NULL), size);
+  app->speaking = g_bytes_new_take (line, size + silence * 2);
+  app->spoken = 0;
+  app->speaking_since = g_get_monotonic_time ();
+  g_timeout_add (FRAME_MS, say_frames, app);
   return G_SOURCE_REMOVE;
 }
 
@@ -439,6 +469,7 @@ main (int argc, char **argv)
   gst_object_unref (app.pipeline);
   g_main_loop_unref (app.loop);
   g_string_free (app.said, TRUE);
+  g_clear_pointer (&app.speaking, g_bytes_unref);
   sqlite3_close (app.db);
   return app.failed ? 1 : 0;
 }
