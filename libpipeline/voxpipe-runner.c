@@ -264,7 +264,11 @@ print_summary (Runner * r)
         r->input_tokens, r->output_tokens);
     printf ("cost: $%.4f\n", r->cost_usd);
   } else {
-    printf ("audio, tokens, cost: no usage reported\n");
+    /* Stopped (Ctrl-C, an error) before the service reported usage: it
+     * does at the end of each turn. */
+    printf ("audio, tokens: not reported yet\n");
+    printf ("cost: $0.0000 reported (the service reports usage as each "
+        "turn ends; none had ended)\n");
   }
   fflush (stdout);
 }
@@ -380,6 +384,70 @@ static gint
 compare_names (gconstpointer a, gconstpointer b)
 {
   return strcmp (*(const gchar * const *) a, *(const gchar * const *) b);
+}
+
+/* A sound card GStreamer's autoaudiosrc/autoaudiosink could open: an
+ * ALSA PCM device, or a PulseAudio or PipeWire server. */
+static gboolean
+have_sound_card (void)
+{
+  const gchar *runtime = g_get_user_runtime_dir ();
+  const gchar *sockets[] = { "pulse/native", "pipewire-0" };
+  g_autoptr (GDir) dir = NULL;
+  const gchar *name;
+  guint i;
+
+  if (g_getenv ("PULSE_SERVER") != NULL)
+    return TRUE;
+  for (i = 0; i < G_N_ELEMENTS (sockets); i++) {
+    g_autofree gchar *path = g_build_filename (runtime, sockets[i], NULL);
+    if (g_file_test (path, G_FILE_TEST_EXISTS))
+      return TRUE;
+  }
+  if (g_file_test ("/run/pulse/native", G_FILE_TEST_EXISTS))
+    return TRUE;
+  dir = g_dir_open ("/dev/snd", 0, NULL);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_prefix (name, "pcmC"))
+      return TRUE;
+  return FALSE;
+}
+
+/* With no sound card, autoaudiosrc and autoaudiosink print tens of lines
+ * of ALSA and OpenAL errors: say once what to do instead.  Returns the
+ * hint, or NULL when the pipeline needs no sound card. */
+static gchar *
+sound_card_hint (GPtrArray * launchv, GHashTable * vars, GHashTable * used)
+{
+  GString *hint = g_string_new (NULL);
+  GHashTableIter iter;
+  gpointer key;
+  gboolean needed = FALSE;
+  guint i;
+
+  for (i = 0; i < launchv->len && launchv->pdata[i] != NULL; i++)
+    needed |= strstr (launchv->pdata[i], "autoaudiosrc") != NULL
+        || strstr (launchv->pdata[i], "autoaudiosink") != NULL;
+  if (!needed)
+    return g_string_free (hint, TRUE);
+
+  g_hash_table_iter_init (&iter, used);
+  while (g_hash_table_iter_next (&iter, &key, NULL)) {
+    const gchar *value = g_hash_table_lookup (vars, key);
+
+    if (value != NULL && strstr (value, "autoaudiosrc") != NULL)
+      g_string_append_printf (hint, " -D '%s=filesrc location=question.wav "
+          "! wavparse' (any WAV)", (gchar *) key);
+    else if (value != NULL && strstr (value, "autoaudiosink") != NULL)
+      g_string_append_printf (hint, " -D '%s=wavenc ! filesink "
+          "location=reply.wav'", (gchar *) key);
+  }
+  if (hint->len > 0)
+    g_string_prepend (hint, "use files instead:");
+  else
+    g_string_append (hint, "replace autoaudiosrc by filesrc location=… ! "
+        "wavparse and autoaudiosink by wavenc ! filesink location=…");
+  return g_string_free (hint, FALSE);
 }
 
 /* "a, b, c": the sorted names of @used, or "none". */
@@ -527,6 +595,17 @@ main (int argc, char **argv)
     }
   }
   g_ptr_array_add (launchv, NULL);
+
+  if (!have_sound_card ()) {
+    g_autofree gchar *hint = sound_card_hint (launchv, vars, used);
+
+    if (hint != NULL) {
+      fprintf (stderr, "voxpipe: this pipeline needs a sound card and there "
+          "is none (no /dev/snd device, no PulseAudio or PipeWire); %s\n",
+          hint);
+      return EXIT_FAILURE;
+    }
+  }
 
   vp_pipeline_ensure_geminilive ();
 
