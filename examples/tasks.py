@@ -29,7 +29,8 @@ import sys
 import gi
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BUILD = os.environ.get("VP_BUILD_DIR", os.path.join(HERE, os.pardir, "build"))
+BUILD = os.environ.get("VP_BUILD_DIR",
+                       os.path.normpath(os.path.join(HERE, os.pardir, "build")))
 
 
 def use_build_tree():
