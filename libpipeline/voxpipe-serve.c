@@ -18,6 +18,7 @@
 
 #include "voxpipe-serve.h"
 #include "vp-gateway.h"
+#include "vp-http.h"
 
 #include <gst/gst.h>
 #include <glib-unix.h>
@@ -34,6 +35,7 @@ typedef struct
 {
   GMainLoop *loop;
   VpGateway *gateway;
+  VpHttp *http;
   guint signals;
   gint exit_code;
 } Serve;
@@ -178,19 +180,21 @@ vp_serve_main (int argc, char **argv)
   options.pipeline_file = file;
   options.defines = (const gchar * const *) defines;
   options.host = host;
-  options.port = port;
   options.max_calls = max_calls;
   options.stun_server = stun;
   options.turn_server = turn;
   options.record_dir = record;
-  options.tls_cert = tls_cert;
-  options.tls_key = tls_key;
   options.drain_grace_s = drain_seconds;
   options.peer_timeout_s = peer_timeout;
   options.max_offer_bytes = max_offer;
 
+  /* The gateway holds the calls; the HTTP door takes them in and depends
+   * on it, so it is made here, after the gateway, and freed before it. */
   serve.gateway = vp_gateway_new (&options, &error);
-  if (serve.gateway == NULL || !vp_gateway_start (serve.gateway, &error)) {
+  if (serve.gateway != NULL)
+    serve.http = vp_http_new (serve.gateway, host, port, tls_cert, tls_key,
+        &error);
+  if (serve.http == NULL) {
     fprintf (stderr, "voxpipe serve: %s\n", error->message);
     g_clear_pointer (&serve.gateway, vp_gateway_free);
     return EXIT_FAILURE;
@@ -199,7 +203,7 @@ vp_serve_main (int argc, char **argv)
   term_id = g_unix_signal_add (SIGTERM, on_signal, &serve);
   int_id = g_unix_signal_add (SIGINT, on_signal, &serve);
 
-  url = vp_gateway_dup_url (serve.gateway);
+  url = vp_http_dup_url (serve.http);
   printf ("voxpipe serve: %s, up to %d call%s at once\n", file, max_calls,
       max_calls == 1 ? "" : "s");
   printf ("voxpipe serve: open %s to talk to the agent\n", url);
@@ -209,6 +213,7 @@ vp_serve_main (int argc, char **argv)
 
   g_source_remove (term_id);
   g_source_remove (int_id);
+  vp_http_free (serve.http);
   vp_gateway_free (serve.gateway);
   g_main_loop_unref (serve.loop);
   printf ("voxpipe serve: stopped\n");

@@ -18,8 +18,8 @@
 #include "config.h"
 
 #include "gstgeminiliveshared.h"
+#include "gstgeminilivelocal.h"
 
-#include <voxpipe-emulator.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_gemini_live_debug);
 #define GST_CAT_DEFAULT gst_gemini_live_debug
@@ -49,6 +49,7 @@ struct _GstGeminiLiveShared
   guint calls_pending;          /* tool calls not answered yet */
   gboolean was_ready;           /* setupComplete came at least once */
   gboolean end_after_turn;      /* end-call: over when this turn completes */
+  gboolean over;                /* the src played the conversation out */
   gboolean has_latency;         /* a turn of this session started */
   /* Text since the role's last finished=TRUE (see finish_transcripts()). */
   gboolean transcript_open[2];  /* input, output */
@@ -280,6 +281,8 @@ static void
 on_audio (VpLiveSession * session, GBytes * pcm, guint rate,
     GstGeminiLiveShared * shared)
 {
+  gint64 now_us, began_us;
+
   if (rate != GST_GEMINI_LIVE_RATE) {
     GST_WARNING ("session %s: dropping model audio at %u Hz; the service "
         "speaks at 24000 Hz", shared->name, rate);
@@ -288,10 +291,15 @@ on_audio (VpLiveSession * session, GBytes * pcm, guint rate,
 
   if (!lock_current (shared, session))
     return;
-  shared->last_activity_us = g_get_monotonic_time ();
+  now_us = g_get_monotonic_time ();
+  /* The user's speech ended, as the service saw it, no later than its
+   * reply came: speech still streaming then (a source paced by the clock
+   * marks times ahead of it) is not part of this turn, and the latency is
+   * never negative. */
+  began_us = MIN (shared->turn_began_us, now_us);
+  shared->last_activity_us = now_us;
   shared->model_busy = TRUE;
-  gst_gemini_live_playout_push_audio (shared->playout, pcm,
-      shared->turn_began_us);
+  gst_gemini_live_playout_push_audio (shared->playout, pcm, began_us);
   g_mutex_unlock (&shared->lock);
 }
 
@@ -648,46 +656,6 @@ gst_gemini_live_shared_claim (GstGeminiLiveShared * shared, GstElement * owner)
   return claimed;
 }
 
-/* endpoint=local: the client never starts the emulator, so the shared
- * state does, and hands the session its URL.  The handler of the
- * session's "closed" holds the emulator: it stops once the session has
- * closed its connection to it. */
-static void
-stop_emulator (VpLiveSession * session, gint code, const gchar * reason,
-    VpEmulator * emulator)
-{
-  vp_emulator_stop (emulator);
-}
-
-static void
-unref_emulator (gpointer emulator, GClosure * closure)
-{
-  g_object_unref (emulator);
-}
-
-static gboolean
-start_emulator (VpLiveSession * session, const gchar * scenario,
-    GError ** error)
-{
-  g_autoptr (GError) start_error = NULL;
-  g_autofree gchar *url = NULL;
-  VpEmulator *emulator = vp_emulator_new ();
-
-  if (scenario != NULL)
-    g_object_set (emulator, "scenario-file", scenario, NULL);
-  if (!vp_emulator_start (emulator, &start_error)) {
-    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-        "Could not start the built-in emulator: %s", start_error->message);
-    g_object_unref (emulator);
-    return FALSE;
-  }
-  url = vp_emulator_get_url (emulator);
-  g_object_set (session, "endpoint", url, NULL);
-  g_signal_connect_data (session, "closed", G_CALLBACK (stop_emulator),
-      emulator, unref_emulator, 0);
-  return TRUE;
-}
-
 gboolean
 gst_gemini_live_shared_open (GstGeminiLiveShared * shared,
     GstElement * target, VpLiveSession * session, const gchar * scenario,
@@ -697,7 +665,7 @@ gst_gemini_live_shared_open (GstGeminiLiveShared * shared,
 
   g_object_get (session, "endpoint", &endpoint, NULL);
   if (g_strcmp0 (endpoint, "local") == 0
-      && !start_emulator (session, scenario, error)) {
+      && !gst_gemini_live_local_attach (session, scenario, error)) {
     g_mutex_lock (&shared->lock);
     shared->owner = NULL;
     g_mutex_unlock (&shared->lock);
@@ -708,6 +676,7 @@ gst_gemini_live_shared_open (GstGeminiLiveShared * shared,
   g_set_object (&shared->session, session);
   shared->target = target;
   shared->end_after_turn = FALSE;
+  shared->over = FALSE;
   shared->turn_interrupted = FALSE;
   shared->was_ready = FALSE;
   shared->last_activity_us = 0;
@@ -824,4 +793,23 @@ gst_gemini_live_shared_get_last_latency (GstGeminiLiveShared * shared,
     *latency_ms = shared->last_latency_ms;
   g_mutex_unlock (&shared->lock);
   return has_latency;
+}
+
+void
+gst_gemini_live_shared_end_conversation (GstGeminiLiveShared * shared)
+{
+  g_mutex_lock (&shared->lock);
+  shared->over = TRUE;
+  g_mutex_unlock (&shared->lock);
+}
+
+gboolean
+gst_gemini_live_shared_is_over (GstGeminiLiveShared * shared)
+{
+  gboolean over;
+
+  g_mutex_lock (&shared->lock);
+  over = shared->over;
+  g_mutex_unlock (&shared->lock);
+  return over;
 }

@@ -42,9 +42,9 @@ gboolean gst_gemini_live_shared_claim (GstGeminiLiveShared * shared,
     GstElement * owner);
 /* Connects the signals of @session, configured by the owner: @target
  * receives signals and messages (the owner itself, or the geminilive bin
- * around it).  The endpoint "local" is resolved here: a VpEmulator is
- * started (with @scenario, nullable) and @session pointed at it; it stops
- * once the session has closed.  Returns FALSE with @error (in
+ * around it).  The endpoint "local" is resolved here: @session is pointed
+ * at the process's emulator of @scenario (nullable), started if needed
+ * (gstgeminilivelocal.h).  Returns FALSE with @error (in
  * GST_RESOURCE_ERROR) when the emulator cannot start; the claim is given
  * up then. */
 gboolean gst_gemini_live_shared_open (GstGeminiLiveShared * shared,
@@ -73,6 +73,11 @@ void gst_gemini_live_shared_report_first_sample (GstGeminiLiveShared *
  * no turn started yet. */
 gboolean gst_gemini_live_shared_get_last_latency (GstGeminiLiveShared *
     shared, gdouble * latency_ms);
+
+/* The src played the conversation out (num-turns, end-call, the session
+ * closed): the sink then ends its stream too (GST_FLOW_EOS upstream). */
+void gst_gemini_live_shared_end_conversation (GstGeminiLiveShared * shared);
+gboolean gst_gemini_live_shared_is_over (GstGeminiLiveShared * shared);
 
 /* Posts @structure (owned) as an element message of the event target. */
 void gst_gemini_live_shared_post (GstGeminiLiveShared * shared,

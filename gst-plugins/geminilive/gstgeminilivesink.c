@@ -577,6 +577,12 @@ gst_gemini_live_sink_render (GstBaseSink * sink, GstBuffer * buffer)
 
   if (GST_AUDIO_INFO_RATE (&self->info) == 0)
     return GST_FLOW_NOT_NEGOTIATED;
+  /* The conversation is over and played out: EOS upstream, so a live
+   * source (a GstBaseSrc) sends EOS and the whole pipeline ends. */
+  if (gst_gemini_live_shared_is_over (self->shared)) {
+    GST_INFO_OBJECT (self, "conversation over: EOS upstream");
+    return GST_FLOW_EOS;
+  }
 
   /* A long gap in the microphone pauses the stream. */
   if (GST_BUFFER_PTS_IS_VALID (buffer)

@@ -316,6 +316,7 @@ gst_gemini_live_src_create (GstPushSrc * src, GstBuffer ** out)
       break;
     case GST_GEMINI_LIVE_PLAYOUT_EOS:
       GST_INFO_OBJECT (self, "conversation over: EOS");
+      gst_gemini_live_shared_end_conversation (self->shared);
       gst_pad_push_event (self->text_pad, gst_event_new_eos ());
       return GST_FLOW_EOS;
     default:

@@ -21,6 +21,10 @@ G_BEGIN_DECLS
 #define VP_RECONNECT_ROLLOVER_MARGIN_MS 1000
 /* How long to wait for the old socket's close handshake on a rollover. */
 #define VP_RECONNECT_CLOSE_WAIT_MS 2000
+/* A rollover at a turn boundary waits this long at most for the
+ * sessionResumptionUpdate that follows turnComplete (never past the
+ * goAway's deadline). */
+#define VP_RECONNECT_HANDLE_WAIT_MS 1500
 /* An update waits this long at most for a turn boundary. */
 #define VP_RECONNECT_UPDATE_DEADLINE_MS 15000
 

@@ -69,6 +69,8 @@ struct _VpLiveSession
   VpReconnect reconnection;
   GSource *reconnect_source;    /* the next attempt, after backoff */
   GSource *rollover_source;     /* a pending rollover's deadline */
+  GSource *handle_wait_source;  /* a rollover waiting for the turn's handle */
+  gboolean handle_owed;         /* a turn completed, its handle not read yet */
   gboolean setup_complete;
   gboolean setup_complete_resumed;      /* this connection's setup had a handle */
   gboolean expecting_reply;     /* the service owes us a response */

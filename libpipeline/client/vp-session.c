@@ -79,6 +79,18 @@ may_reconnect (VpLiveSession * self)
   return reconnect;
 }
 
+/* Whether this session asks the service for resumption handles. */
+static gboolean
+session_resumes (VpLiveSession * self)
+{
+  gboolean resumes;
+
+  g_mutex_lock (&self->lock);
+  resumes = self->setup->session_resumption;
+  g_mutex_unlock (&self->lock);
+  return resumes;
+}
+
 /* Timeouts [N] */
 
 static gboolean
@@ -150,6 +162,8 @@ teardown_connection (VpLiveSession * self)
 {
   g_clear_pointer (&self->timer, vp_timer_free);
   clear_source (&self->rollover_source);
+  clear_source (&self->handle_wait_source);
+  self->handle_owed = FALSE;
   clear_source (&self->reconnect_source);
   g_clear_pointer (&self->old_transport, vp_transport_free);
   vp_reconnect_connection_ended (&self->reconnection);
@@ -297,6 +311,42 @@ on_rollover_deadline (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+on_handle_wait_over (gpointer data)
+{
+  VpLiveSession *self = data;
+
+  g_clear_pointer (&self->handle_wait_source, g_source_unref);
+  g_debug ("session %p: no handle followed the turn; resuming from the "
+      "newest one read", self);
+  rollover (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* At a turn boundary: roll over once the handle that follows the turn
+ * is read (the service sends sessionResumptionUpdate right after
+ * turnComplete; resuming from an older handle loses that turn), within
+ * VP_RECONNECT_HANDLE_WAIT_MS and @time_left_ms (-1: a deadline is armed
+ * already), then with the newest resumable handle read. */
+static void
+rollover_at_boundary (VpLiveSession * self, gint64 time_left_ms)
+{
+  gint64 wait_ms = VP_RECONNECT_HANDLE_WAIT_MS;
+
+  if (self->handle_wait_source != NULL)
+    return;
+  if (time_left_ms >= 0)
+    wait_ms = MIN (wait_ms, time_left_ms - VP_RECONNECT_ROLLOVER_MARGIN_MS);
+  if (!self->handle_owed || wait_ms <= 0) {
+    rollover (self);
+    return;
+  }
+  g_debug ("session %p: rollover waits up to %" G_GINT64_FORMAT " ms for "
+      "the turn's handle", self, wait_ms);
+  self->handle_wait_source = attach_timeout (self, (guint) wait_ms,
+      on_handle_wait_over, "voxpipe-rollover-handle");
+}
+
 /* At a turn boundary now, or at the next one, or before the deadline. */
 static void
 schedule_rollover (VpLiveSession * self, gint64 time_left_ms)
@@ -308,7 +358,7 @@ schedule_rollover (VpLiveSession * self, gint64 time_left_ms)
   switch (vp_reconnect_rollover (&self->reconnection, may_reconnect (self),
           at_boundary, time_left_ms, &deadline_ms)) {
     case VP_ROLLOVER_NOW:
-      rollover (self);
+      rollover_at_boundary (self, time_left_ms);
       break;
     case VP_ROLLOVER_LATER:
       self->rollover_source = attach_timeout (self, deadline_ms,
@@ -485,15 +535,25 @@ handle_server_content (VpLiveSession * self, VpServerMessage * msg)
 static void
 handle_resumption_update (VpLiveSession * self, VpServerMessage * msg)
 {
+  gboolean awaited = FALSE;
+
   if (msg->resumable && msg->new_handle != NULL) {
     g_mutex_lock (&self->lock);
     g_free (self->resume_handle);
     self->resume_handle = g_strdup (msg->new_handle);
     g_mutex_unlock (&self->lock);
+    self->handle_owed = FALSE;
+    awaited = self->handle_wait_source != NULL;
+    clear_source (&self->handle_wait_source);
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESUME_HANDLE]);
   }
   g_signal_emit (self, signals[SIGNAL_RESUMPTION_UPDATE], 0,
       msg->new_handle, msg->resumable);
+  /* The handle the rollover waited for. */
+  if (awaited) {
+    rollover (self);
+    return;
+  }
   if (msg->resumable && msg->new_handle != NULL
       && vp_reconnect_handle_arrived (&self->reconnection))
     schedule_rollover (self, VP_RECONNECT_UPDATE_DEADLINE_MS);
@@ -528,6 +588,8 @@ dispatch (VpLiveSession * self, VpServerMessage * msg)
   }
   if (msg->turn_complete) {
     self->expecting_reply = FALSE;
+    /* The service sends the handle that includes this turn next. */
+    self->handle_owed = session_resumes (self);
     g_signal_emit (self, signals[SIGNAL_TURN_COMPLETE], 0,
         msg->turn_complete_reason);
   }
@@ -550,8 +612,9 @@ dispatch (VpLiveSession * self, VpServerMessage * msg)
     schedule_rollover (self, msg->go_away_time_left_ms);
   } else if (msg->turn_complete && vp_reconnect_turn_ended
       (&self->reconnection) && !vp_tool_calls_any_pending (self->calls)) {
-    /* The turn boundary the pending rollover waited for. */
-    rollover (self);
+    /* The turn boundary the pending rollover waited for (its deadline
+     * stays armed). */
+    rollover_at_boundary (self, -1);
   }
 }
 

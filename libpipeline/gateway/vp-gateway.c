@@ -12,7 +12,6 @@
 
 #include "vp-gateway.h"
 #include "vp-call.h"
-#include "vp-http.h"
 #include "vp-metrics.h"
 #include "vp-pipeline-file.h"
 
@@ -37,9 +36,6 @@ struct _VpGateway
   guint max_calls;
   gsize max_offer_bytes;
   gchar *host;
-  guint port;
-  gchar *tls_cert;
-  gchar *tls_key;
   gchar *record_dir;
   gchar *stun_server;
   gchar *turn_server;
@@ -49,7 +45,6 @@ struct _VpGateway
   GHashTable *calls;            /* id → VpCall */
   GHashTable *replies;          /* id → Reply, offers not yet answered */
   VpMetrics *metrics;
-  VpHttp *http;
 
   gboolean draining;
   gint64 drain_started_us;
@@ -133,9 +128,6 @@ vp_gateway_new (const VpGatewayOptions * options, GError ** error)
   gw->max_calls = options->max_calls;
   gw->max_offer_bytes = options->max_offer_bytes;
   gw->host = g_strdup (options->host != NULL ? options->host : "127.0.0.1");
-  gw->port = options->port;
-  gw->tls_cert = g_strdup (options->tls_cert);
-  gw->tls_key = g_strdup (options->tls_key);
   gw->record_dir = g_strdup (options->record_dir);
   gw->stun_server = g_strdup (options->stun_server);
   gw->turn_server = g_strdup (options->turn_server);
@@ -161,20 +153,6 @@ vp_gateway_new (const VpGatewayOptions * options, GError ** error)
   gw->replies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   gw->metrics = vp_metrics_new ();
   return gw;
-}
-
-gboolean
-vp_gateway_start (VpGateway * gw, GError ** error)
-{
-  gw->http = vp_http_new (gw, gw->host, gw->port, gw->tls_cert, gw->tls_key,
-      error);
-  return gw->http != NULL;
-}
-
-gchar *
-vp_gateway_dup_url (VpGateway * gw)
-{
-  return gw->http != NULL ? vp_http_dup_url (gw->http) : NULL;
 }
 
 gboolean
@@ -464,15 +442,11 @@ vp_gateway_free (VpGateway * gw)
 {
   if (gw->drain_id != 0)
     g_source_remove (gw->drain_id);
-  if (gw->http != NULL)
-    vp_http_free (gw->http);
   g_hash_table_unref (gw->replies);
   g_hash_table_unref (gw->calls);
   vp_metrics_free (gw->metrics);
   g_free (gw->description);
   g_free (gw->host);
-  g_free (gw->tls_cert);
-  g_free (gw->tls_key);
   g_free (gw->record_dir);
   g_free (gw->stun_server);
   g_free (gw->turn_server);

@@ -17,13 +17,10 @@ typedef struct
   const gchar *pipeline_file;
   const gchar *const *defines;  /* NAME=VALUE */
   const gchar *host;            /* bind address; loopback by default */
-  guint port;                   /* 0: any free port */
   guint max_calls;
   const gchar *stun_server;
   const gchar *turn_server;
   const gchar *record_dir;
-  const gchar *tls_cert;
-  const gchar *tls_key;
   guint drain_grace_s;
   guint peer_timeout_s;
   gsize max_offer_bytes;
@@ -32,13 +29,12 @@ typedef struct
 typedef struct _VpGateway VpGateway;
 
 VpGateway *vp_gateway_new (const VpGatewayOptions * options, GError ** error);
-gboolean vp_gateway_start (VpGateway * gateway, GError ** error);
-gchar *vp_gateway_dup_url (VpGateway * gateway);
 void vp_gateway_drain (VpGateway * gateway, GSourceFunc done,
     gpointer user_data);
 void vp_gateway_free (VpGateway * gateway);
 
-/* For the HTTP server (vp-http.c). */
+/* For the doors that take calls in (vp-http.c): they depend on the gateway,
+ * never the other way round. */
 typedef void (*VpGatewayReply) (guint status, const gchar * text,
     const gchar * call_id, gpointer user_data);
 void vp_gateway_offer (VpGateway * gateway, const gchar * body, gsize length,

@@ -35,19 +35,45 @@ count_dir (const gchar * path)
 }
 
 static GstElement *
-make_pair (const gchar * endpoint)
+make_named_pair (const gchar * endpoint, const gchar * session)
 {
   g_autofree gchar *launch = g_strdup_printf ("audiotestsrc is-live=true "
       "wave=silence samplesperbuffer=320 ! "
       "audio/x-raw,rate=16000,channels=1 ! geminilivesink name=sink "
-      "session=cycle endpoint=%s api-key=%s "
-      "geminilivesrc session=cycle ! fakesink sync=true", endpoint,
-      VPT_SECRET_KEY);
+      "session=%s endpoint=%s api-key=%s "
+      "geminilivesrc session=%s ! fakesink sync=true", session, endpoint,
+      VPT_SECRET_KEY, session);
   GError *error = NULL;
   GstElement *pipeline = gst_parse_launch (launch, &error);
 
   fail_unless (pipeline != NULL, "%s", error ? error->message : "");
   return pipeline;
+}
+
+static GstElement *
+make_pair (const gchar * endpoint)
+{
+  return make_named_pair (endpoint, "cycle");
+}
+
+/* The threads of this process named @name. */
+static guint
+count_threads (const gchar * name)
+{
+  GDir *dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const gchar *task;
+  guint n = 0;
+
+  while ((task = g_dir_read_name (dir)) != NULL) {
+    g_autofree gchar *path = g_strdup_printf ("/proc/self/task/%s/comm", task);
+    g_autofree gchar *comm = NULL;
+
+    if (g_file_get_contents (path, &comm, NULL, NULL)
+        && g_strcmp0 (g_strstrip (comm), name) == 0)
+      n++;
+  }
+  g_dir_close (dir);
+  return n;
 }
 
 static void
@@ -123,6 +149,20 @@ settles (const gchar * path, guint limit)
   return TRUE;
 }
 
+/* Waits until no thread named @name is left. */
+static gboolean
+settles_threads (const gchar * name)
+{
+  gint64 end = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+
+  while (count_threads (name) > 0) {
+    if (g_get_monotonic_time () > end)
+      return FALSE;
+    g_usleep (50 * G_TIME_SPAN_MILLISECOND);
+  }
+  return TRUE;
+}
+
 GST_START_TEST (test_cycles)
 {
   VpEmulator *emulator = vpt_emulator_start (NULL, "wait-for-playback", FALSE,
@@ -170,6 +210,50 @@ GST_START_TEST (test_cycles_local)
 
 GST_END_TEST;
 
+/* Two pipelines of one process on endpoint=local (a gateway's calls): one
+ * emulator serves both, each conversation its own, and it stops with the
+ * last of them. */
+GST_START_TEST (test_local_shared)
+{
+  GstElement *one = make_named_pair ("local", "first");
+  GstElement *two = make_named_pair ("local", "second");
+  GstElement *sinks[2] = {
+    gst_bin_get_by_name (GST_BIN (one), "sink"),
+    gst_bin_get_by_name (GST_BIN (two), "sink"),
+  };
+  VptEvents *events[2] = { vpt_events_new (sinks[0]),
+    vpt_events_new (sinks[1])
+  };
+  guint i;
+
+  fail_unless_equals_int (count_threads ("vp-emulator"), 0);
+  set_state_bounded (one, GST_STATE_PLAYING);
+  set_state_bounded (two, GST_STATE_PLAYING);
+  for (i = 0; i < 2; i++) {
+    fail_unless (vpt_events_wait (events[i], "session:ready", 1, VPT_WAIT_MS));
+    g_signal_emit_by_name (sinks[i], "send-text", "hello");
+  }
+  for (i = 0; i < 2; i++)
+    fail_unless (vpt_events_wait (events[i], "transcript:output", 1,
+            VPT_WAIT_MS), "pipeline %u got no answer", i);
+  fail_unless_equals_int (count_threads ("vp-emulator"), 1);
+
+  set_state_bounded (one, GST_STATE_NULL);
+  fail_unless_equals_int (count_threads ("vp-emulator"), 1);
+  set_state_bounded (two, GST_STATE_NULL);
+  fail_unless (settles_threads ("vp-emulator"),
+      "the emulator still runs after its last session closed");
+
+  for (i = 0; i < 2; i++) {
+    vpt_events_free (events[i]);
+    gst_object_unref (sinks[i]);
+  }
+  gst_object_unref (one);
+  gst_object_unref (two);
+}
+
+GST_END_TEST;
+
 static Suite *
 cycles_suite (void)
 {
@@ -180,6 +264,7 @@ cycles_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_cycles);
   tcase_add_test (tc, test_cycles_local);
+  tcase_add_test (tc, test_local_shared);
   return s;
 }
 
