@@ -151,6 +151,11 @@ def run(where, note, body, top, env):
             return "ended with %d after Ctrl-C:\n%s" % (process.returncode,
                                                          output)
     seconds = time.monotonic() - start
+    # Whatever the recipe left in the background (a server) ends with it.
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
     print("--- %s (%.1f s)\n%s" % (where, seconds, script.strip()))
     if note == "no-key":
         if process.returncode == 0 or "GEMINI_API_KEY" not in output:
