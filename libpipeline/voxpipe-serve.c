@@ -109,6 +109,9 @@ vp_serve_main (int argc, char **argv)
   g_auto (GStrv) defines = NULL;
   gint max_calls = 8, drain_seconds = 10, peer_timeout = 15;
   gint max_offer = 64 * 1024;
+  /* The encoder is a call's largest cost; for a voice at 32 kb/s, above 5
+   * buys little that a caller hears (docs/calls.md, docs/performance.md). */
+  gint opus_complexity = 5;
   GOptionEntry entries[] = {
     {"file", 'f', 0, G_OPTION_ARG_FILENAME, &file,
         "The agent: a .pipeline file with ${mic} and ${speaker}", "FILE"},
@@ -138,6 +141,9 @@ vp_serve_main (int argc, char **argv)
           "15, 0: never)", "SECONDS"},
     {"max-offer-bytes", 0, 0, G_OPTION_ARG_INT, &max_offer,
         "Refuse larger offers with 413 (default 65536)", "BYTES"},
+    {"opus-complexity", 0, 0, G_OPTION_ARG_INT, &opus_complexity,
+        "Opus encoder complexity of the agent's voice, 0-10 (default 5; "
+          "higher costs more CPU a call)", "N"},
     {NULL}
   };
   g_autoptr (GOptionContext) context = NULL;
@@ -176,6 +182,11 @@ vp_serve_main (int argc, char **argv)
     fprintf (stderr, "voxpipe serve: the numbers must not be negative\n");
     return EXIT_USAGE;
   }
+  if (opus_complexity < 0 || opus_complexity > 10) {
+    fprintf (stderr, "voxpipe serve: --opus-complexity wants 0 to 10, got "
+        "%d\n", opus_complexity);
+    return EXIT_USAGE;
+  }
 
   options.pipeline_file = file;
   options.defines = (const gchar * const *) defines;
@@ -186,6 +197,7 @@ vp_serve_main (int argc, char **argv)
   options.record_dir = record;
   options.drain_grace_s = drain_seconds;
   options.peer_timeout_s = peer_timeout;
+  options.opus_complexity = opus_complexity;
   options.max_offer_bytes = max_offer;
 
   /* The gateway holds the calls; the HTTP door takes them in and depends

@@ -139,6 +139,7 @@ vp_gateway_new (const VpGatewayOptions * options, GError ** error)
   gw->call_config.setup_timeout_s = 30;
   gw->call_config.web.stun_server = gw->stun_server;
   gw->call_config.web.turn_server = gw->turn_server;
+  gw->call_config.web.opus_complexity = options->opus_complexity;
   /* ICE follows the bind address: serving loopback, media stays there. */
   if (is_loopback_host (gw->host)) {
     gw->call_config.web.local_address = "127.0.0.1";

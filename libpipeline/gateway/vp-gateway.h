@@ -23,6 +23,7 @@ typedef struct
   const gchar *record_dir;
   guint drain_grace_s;
   guint peer_timeout_s;
+  guint opus_complexity;        /* 0-10 */
   gsize max_offer_bytes;
 } VpGatewayOptions;
 

@@ -5,11 +5,14 @@
 
 /* One call's WebRTC transport (DESIGN.md §9, docs/calls.md):
  *
- *   webrtcbin ─► rtpopusdepay ! opusdec ! audioconvert ! audioresample
+ *   webrtcbin ─► rtpopusdepay ! opusdec ! 16 kHz mono
  *                ! tee (caller tap) ─► vp-mic … the agent
- *   the agent … vp-speaker ─► audioconvert ! audioresample ! 48 kHz
+ *   the agent … vp-speaker ─► audioconvert ! audioresample ! 48 kHz mono
  *                ! tee (agent tap) ! opusenc ! rtpopuspay pt=<offer>
  *                ─► webrtcbin
+ *
+ * Opus decodes at 16 kHz natively: the caller is decoded at the model's
+ * input rate, so nothing resamples it on the way in.
  *
  * Non-trickle: the answer is handed back when ICE gathering is complete,
  * with every candidate in it.  Serving loopback, the ICE agent gathers on
@@ -525,7 +528,7 @@ vp_web_transport_new (GstBin * bin, GstElement * mic, GstElement * speaker,
     gpointer user_data, GError ** error)
 {
   VpWebTransport *t = g_new0 (VpWebTransport, 1);
-  GstElement *dec, *conv, *res, *aconv, *ares, *acaps, *enc, *pay, *rtpcaps;
+  GstElement *dec, *dcaps, *aconv, *ares, *acaps, *enc, *pay, *rtpcaps;
   g_autoptr (GstPad) webrtc_sink = NULL;
   g_autoptr (GstPad) pay_src = NULL;
   GstWebRTCRTPTransceiver *transceiver = NULL;
@@ -543,8 +546,6 @@ vp_web_transport_new (GstBin * bin, GstElement * mic, GstElement * speaker,
   t->webrtc = add (bin, "webrtcbin", "vp-webrtc", error);
   t->depay = add (bin, "rtpopusdepay", "vp-caller-depay", error);
   dec = add (bin, "opusdec", "vp-caller-dec", error);
-  conv = add (bin, "audioconvert", "vp-caller-convert", error);
-  res = add (bin, "audioresample", "vp-caller-resample", error);
   t->caller_tap = add (bin, "tee", "vp-caller-tap", error);
   aconv = add (bin, "audioconvert", "vp-agent-convert", error);
   ares = add (bin, "audioresample", "vp-agent-resample", error);
@@ -554,6 +555,8 @@ vp_web_transport_new (GstBin * bin, GstElement * mic, GstElement * speaker,
     vp_web_transport_unref (t);
     return NULL;
   }
+  dcaps = add_caps (bin, "vp-caller-caps",
+      gst_caps_from_string ("audio/x-raw,rate=16000,channels=1"));
   acaps = add_caps (bin, "vp-agent-caps",
       gst_caps_from_string ("audio/x-raw,rate=48000,channels=1"));
   t->agent_tap = add (bin, "tee", "vp-agent-tap", NULL);
@@ -577,11 +580,11 @@ vp_web_transport_new (GstBin * bin, GstElement * mic, GstElement * speaker,
   /* The receiver is allowed to wait: a lost packet is concealed. */
   g_object_set (dec, "plc", TRUE, NULL);
   gst_util_set_object_arg (G_OBJECT (enc), "audio-type", "voice");
-  g_object_set (enc, "bitrate", 32000, NULL);
+  g_object_set (enc, "bitrate", 32000, "complexity", config->opus_complexity,
+      NULL);
   g_object_set (pay, "pt", offer->opus_pt, NULL);
 
-  if (!gst_element_link_many (t->depay, dec, conv, res, t->caller_tap, mic,
-          NULL)
+  if (!gst_element_link_many (t->depay, dec, dcaps, t->caller_tap, mic, NULL)
       || !gst_element_link_many (speaker, aconv, ares, acaps, t->agent_tap,
           enc, pay, rtpcaps, NULL)) {
     g_set_error_literal (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,

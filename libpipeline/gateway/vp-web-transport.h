@@ -23,6 +23,7 @@ typedef struct
   const gchar *turn_server;     /* turn(s)://user:pass@host:port, or NULL */
   const gchar *local_address;   /* gather only on this address; NULL: all */
   gboolean loopback_only;       /* drop remote candidates off loopback */
+  guint opus_complexity;        /* opusenc's 0-10 for the agent's voice */
 } VpWebTransportConfig;
 
 /* On the context given to vp_web_transport_new(). */

@@ -5,15 +5,18 @@
 """Calls per core (issue 13, point 10; docs/performance.md).
 
   tests/bench/bench-gateway.py [--build-dir build] [--n 1,10,20] [--seconds 15]
-                               [--peers gst|aiortc] [--json FILE]
+                               [--peers gst|aiortc] [--model in|apart|both] [--json FILE]
 
 N concurrent WebRTC peers in another process (webrtcbin, bench-peers-gst.py;
 or with --peers aiortc, aiortc peers in this process) each send the caller's
 question in real time (20 ms Opus frames, a pause, again) and receive the
 agent's audio.  They call, in turn:
   * voxpipe serve -f pipelines/receptionist-call.pipeline on the emulator:
-    a whole Voxpipe call, transport and agent (the emulator runs in the
-    gateway's process: its VAD and espeak-ng speech count against Voxpipe);
+    a whole Voxpipe call, transport and agent.  With --model in (the
+    default) the emulator runs in the gateway's process (endpoint=local: its
+    VAD and espeak-ng speech count against Voxpipe); with --model apart it is
+    a voxpipe-emulator process of its own, as the model is Google's in
+    production, and its CPU is printed apart;
   * bench-smallwebrtc-server.py: aiortc doing only the transport work of
     Pipecat's SmallWebRTC (Opus decoded, resampled to 16 kHz; 24 kHz audio
     encoded back), no model.
@@ -166,8 +169,24 @@ def start_server(cmd, env=None):
     raise RuntimeError(f"{cmd[0]} did not start")
 
 
-async def run_gst(kind, cmd, n, seconds, ogg, env=None):
-    """The peers in their own process (bench-peers-gst.py)."""
+def start_model(build_dir):
+    """voxpipe-emulator on its own, with the receptionist's scenario."""
+    proc = subprocess.Popen([os.path.join(build_dir, "libpipeline", "voxpipe-emulator"),
+                             "--scenario", os.path.join(SRC, "pipelines",
+                                                        "receptionist.scenario.json")],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        m = re.search(r"(ws://127\.0\.0\.1:\d+)", proc.stdout.readline())
+        if m:
+            return proc, m.group(1)
+    proc.kill()
+    raise RuntimeError("voxpipe-emulator did not start")
+
+
+async def run_gst(kind, cmd, n, seconds, ogg, env=None, model=None):
+    """The peers in their own process (bench-peers-gst.py); @model, the
+    emulator's process when it runs apart, is measured over the same window."""
     proc, url = start_server(cmd, env)
     await asyncio.sleep(1.0)
     idle_rss = rss_kb(proc.pid)
@@ -184,8 +203,10 @@ async def run_gst(kind, cmd, n, seconds, ogg, env=None):
                 break
             if line.startswith("window start"):
                 t0, c0, m0 = time.monotonic(), cpu_seconds(proc.pid), cpu_seconds(peers.pid)
+                e0 = cpu_seconds(model.pid) if model else 0
             elif line.startswith("window end"):
                 t1, c1, m1 = time.monotonic(), cpu_seconds(proc.pid), cpu_seconds(peers.pid)
+                e1 = cpu_seconds(model.pid) if model else 0
                 rss = rss_kb(proc.pid)
             elif line.startswith("["):
                 report = json.loads(line)
@@ -214,6 +235,7 @@ async def run_gst(kind, cmd, n, seconds, ogg, env=None):
         "rss_per_call_mb": (rss - idle_rss) / 1024 / n,
         "rss_mb": rss / 1024,
         "peers_cpu_pct": (m1 - m0) / wall * 100,
+        "model_cpu_pct": (e1 - e0) / wall * 100,
         "lateness_p99_ms": pct(lateness, 99), "lateness_p50_ms": pct(lateness, 50),
         "peers_hearing_agent": heard,
     }
@@ -285,6 +307,7 @@ async def run(kind, cmd, n, seconds, pcm, env=None):
         "rss_per_call_mb": (rss - idle_rss) / 1024 / n,
         "rss_mb": rss / 1024,
         "peers_cpu_pct": (m1 - m0) / wall * 100,
+        "model_cpu_pct": (e1 - e0) / wall * 100,
         "lateness_p99_ms": pct(lateness, 99), "lateness_p50_ms": pct(lateness, 50),
         "peers_hearing_agent": heard,
     }
@@ -307,6 +330,8 @@ async def main():
     ap.add_argument("--n", default="1,10,20")
     ap.add_argument("--seconds", type=float, default=15)
     ap.add_argument("--peers", choices=["gst", "aiortc"], default="gst")
+    ap.add_argument("--model", choices=["in", "apart", "both"], default="in",
+                    help="the emulator in the gateway's process, in its own, or both runs")
     ap.add_argument("--json")
     args = ap.parse_args()
     b = os.path.abspath(args.build_dir)
@@ -327,24 +352,35 @@ async def main():
         ogg = make_ogg(question, args.seconds + 4 + 60 + max(ns) * 0.5, os.path.dirname(voice))
     for n in ns:
         if args.peers == "gst":
-            results.append(await run_gst("voxpipe", voxpipe, n, args.seconds, ogg, env))
+            if args.model in ("in", "both"):
+                results.append(await run_gst("voxpipe", voxpipe, n, args.seconds, ogg, env))
+            if args.model in ("apart", "both"):
+                model, ws = start_model(b)
+                try:
+                    results.append(await run_gst(
+                        "voxpipe-apart", voxpipe + ["-D", "endpoint=" + ws], n, args.seconds,
+                        ogg, dict(env, GEMINI_API_KEY="bench"), model))
+                finally:
+                    model.terminate()
+                    model.wait(20)
             results.append(await run_gst("smallwebrtc", aiortc_server, n, args.seconds, ogg))
         else:
             results.append(await run("voxpipe", voxpipe, n, args.seconds, pcm, env))
             results.append(await run("smallwebrtc", aiortc_server, n, args.seconds, pcm))
-    print(f"{'N':>4} {'server':<12} {'CPU/call':>9} {'RSS/call':>9} {'lateness p99':>13} "
-          f"{'heard':>6} {'peers CPU':>10} holds")
+    print(f"{'N':>4} {'server':<14} {'CPU/call':>9} {'RSS/call':>9} {'lateness p99':>13} "
+          f"{'heard':>6} {'peers CPU':>10} {'model CPU':>10} holds")
     for r in results:
         p99 = f"{r['lateness_p99_ms']:.1f} ms" if r["lateness_p99_ms"] is not None else "-"
-        print(f"{r['n']:>4} {r['server']:<12} {r['cpu_per_call_pct']:>8.2f}% "
+        model_cpu = f"{r.get('model_cpu_pct', 0):.1f}%" if r["server"] == "voxpipe-apart" else "-"
+        print(f"{r['n']:>4} {r['server']:<14} {r['cpu_per_call_pct']:>8.2f}% "
               f"{r['rss_per_call_mb']:>6.2f} MB {p99:>13} {r['peers_hearing_agent']:>3}/{r['n']:<2} "
-              f"{r['peers_cpu_pct']:>9.1f}% {'yes' if r['holds'] else 'no'}")
+              f"{r['peers_cpu_pct']:>9.1f}% {model_cpu:>10} {'yes' if r['holds'] else 'no'}")
     for n in sorted({r["n"] for r in results}):
-        v = next(r for r in results if r["n"] == n and r["server"] == "voxpipe")
         s = next(r for r in results if r["n"] == n and r["server"] == "smallwebrtc")
-        if s["cpu_per_call_pct"] > 0:
-            print(f"N={n}: Voxpipe call / SmallWebRTC transport CPU per call = "
-                  f"{v['cpu_per_call_pct'] / s['cpu_per_call_pct']:.2f}")
+        for v in (r for r in results if r["n"] == n and r["server"].startswith("voxpipe")):
+            if s["cpu_per_call_pct"] > 0:
+                print(f"N={n}: {v['server']} call / SmallWebRTC transport CPU per call = "
+                      f"{v['cpu_per_call_pct'] / s['cpu_per_call_pct']:.2f}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
