@@ -38,7 +38,8 @@ SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(
 TIMEOUT = 60
 LIVE_SECONDS = 4
 QUESTION = "build/pipelines/caller-question.wav"
-BLOCK = re.compile(r"(?:<!--\s*recipe:\s*(?P<note>.*?)\s*-->\s*\n)?"
+# The note is one line of its own, right before the fence.
+BLOCK = re.compile(r"(?:^<!--[ \t]*recipe:[ \t]*(?P<note>[^\n]*?)[ \t]*-->[ \t]*\n)?"
                    r"^```(?:sh|bash|shell)\n(?P<body>.*?)^```", re.S | re.M)
 
 # The sound card and the camera, replaced (docs/troubleshooting.md).
