@@ -28,7 +28,7 @@
 #define TRAILING_SILENCE_MS 1200
 
 static const gchar *caller_lines[] = {
-  "Hello, do you have a table for four tomorrow at eight?",
+  "Can I book a table for four?",
   "Yes please, book it under the name Ana.",
   "Thank you, goodbye.",
 };

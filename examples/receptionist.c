@@ -33,7 +33,7 @@
 #define FRAME_MS 20
 
 static const gchar *caller_lines[] = {
-  "Hello, do you have a table for four tomorrow at eight?",
+  "Can I book a table for four?",
   "Yes please, book it under the name Ana.",
   "Thank you, that is all. Goodbye.",
 };

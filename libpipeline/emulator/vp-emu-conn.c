@@ -14,6 +14,7 @@
 
 #include "vp-emu-conn.h"
 #include "vp-emu-faults.h"
+#include "vp-emu-hearing.h"
 #include "vp-emu-limits.h"
 #include "vp-emu-record.h"
 #include "vp-emu-sessions.h"
@@ -167,6 +168,7 @@ handle_realtime_input (Conn * c, VpClientMessage * msg)
     conn_log (c, "activityStart");
     c->manual_activity = TRUE;
     vp_emulator_vad_flush (c->vad);
+    vp_emu_hearing_restart (c);
     vp_emu_turn_user_activity (c, FALSE);
   }
 
@@ -177,6 +179,7 @@ handle_realtime_input (Conn * c, VpClientMessage * msg)
 
     s->audio_in_s += (gdouble) (n / 2) / rate;
     vp_emu_record_add_int (c, "audioBytes", n);
+    vp_emu_hearing_listen (c, pcm, n, rate);
     if (!c->vad_disabled && !c->manual_activity)
       vp_emulator_vad_process (c->vad, pcm, n, rate, on_vad_event, c);
   }
@@ -216,26 +219,77 @@ handle_realtime_input (Conn * c, VpClientMessage * msg)
   }
 }
 
+/* A turn of no words ("." from LiveKit's generate_reply): it only says
+ * "your turn", so it is never answered as what the user said. */
+static gboolean
+is_placeholder (const gchar * text)
+{
+  const gchar *p;
+
+  for (p = text; p != NULL && *p != '\0'; p = g_utf8_next_char (p))
+    if (g_unichar_isalnum (g_utf8_get_char (p)))
+      return FALSE;
+  return TRUE;
+}
+
 static void
 handle_client_content (Conn * c, VpClientMessage * msg)
 {
+  gchar *text;
+  gboolean audio_open;
+
   if (msg->turns_json != NULL)
     c->session->text_in_tokens += vp_emu_text_tokens (msg->turns_json);
 
+  /* The user's turn is every clientContent up to turnComplete. */
+  if (msg->text != NULL && !is_placeholder (msg->text)) {
+    if (c->turn_text == NULL)
+      c->turn_text = g_string_new (NULL);
+    else
+      g_string_append_c (c->turn_text, '\n');
+    g_string_append (c->turn_text, msg->text);
+  }
+
   if (!msg->turn_complete)
     return;
+
+  text = c->turn_text != NULL ? g_string_free (c->turn_text, FALSE) : NULL;
+  c->turn_text = NULL;
 
   if (c->history_phase) {
     /* 3.1 history seeding: context only, no answer. */
     conn_log (c, "clientContent: history");
     c->history_phase = FALSE;
+    g_free (text);
     return;
   }
 
-  conn_log (c, "clientContent: %s", msg->text ? msg->text : "(no text)");
-  /* clientContent interrupts whatever the model is doing. */
-  vp_emu_turn_user_activity (c, TRUE);
-  vp_emu_turn_user_end (c, msg->text, FALSE);
+  audio_open = c->manual_activity || (!c->vad_disabled
+      && vp_emulator_vad_in_speech (c->vad));
+
+  if (text != NULL) {
+    conn_log (c, "clientContent: %s", text);
+    /* clientContent interrupts whatever the model is doing. */
+    vp_emu_turn_user_activity (c, TRUE);
+    vp_emu_turn_user_end (c, text, FALSE);
+  } else if (audio_open) {
+    /* The words are the audio since the activity started. */
+    conn_log (c, "clientContent ends the audio turn");
+    c->manual_activity = FALSE;
+    vp_emulator_vad_flush (c->vad);
+    vp_emu_turn_user_end (c, NULL, TRUE);
+  } else if (msg->text != NULL && (c->gen.state != GEN_IDLE
+          || !g_queue_is_empty (&c->hear_jobs))) {
+    conn_log (c, "clientContent: a placeholder while the model answers "
+        "(not a new turn)");
+  } else {
+    /* An empty turn: the model's turn, the next in order. */
+    conn_log (c, "clientContent: %s", msg->text ? "a placeholder" :
+        "(no text)");
+    vp_emu_turn_user_activity (c, TRUE);
+    vp_emu_turn_user_end (c, NULL, FALSE);
+  }
+  g_free (text);
 }
 
 static void
@@ -311,7 +365,10 @@ static void
 conn_free (Conn * c)
 {
   conn_stop (c);
+  vp_emu_hearing_clear (c);
   vp_emu_turn_clear (c);
+  if (c->turn_text != NULL)
+    g_string_free (c->turn_text, TRUE);
   vp_emu_clear_source (&c->free_source);
 
   if (c->ws != NULL) {

@@ -13,7 +13,8 @@
  *   vp-emu-server.c       listening, TLS, the upgrade → conn
  *   vp-emu-conn.c         a connection and the client's messages
  *   vp-emu-faults.c       fault injection → sessions, wire
- *   vp-emu-turn.c         the model's turn → sessions, voice, wire
+ *   vp-emu-turn.c         the model's turn → hearing, sessions, voice, wire
+ *   vp-emu-hearing.c      the user turn's audio, the ear's thread → recognizer
  *   vp-emu-limits.c       lifetime, goAway, session limit → wire
  *   vp-emu-sessions.c     sessions, handles, usage → wire
  *   vp-emu-voice.c        speech hand-off, prewarm → vp-speech.c
@@ -108,6 +109,7 @@ typedef struct
   GenStep step;
   VpEmuScenarioTurn *turn;      /* borrowed from the connection's scenario */
   gchar *input;                 /* the user's text or the turn's transcript */
+  gint64 heard_ms;              /* think time already spent hearing */
   GSource *source;
 
   /* the speech being sent */
@@ -190,12 +192,21 @@ struct _Conn
   Session *session;             /* (vp-emu-sessions.c hands it out) */
   VpEmulatorVad *vad;
 
+  /* hearing (vp-emu-hearing.c): the user turn's audio, and the turns
+   * the ear has not answered yet */
+  GByteArray *heard;
+  guint heard_rate;
+  GQueue hear_jobs;
+
   /* the model's turn (vp-emu-turn.c) */
   Gen gen;
   guint next_call;
   gboolean queued;              /* a user turn waits for the model's turn to end */
   gchar *queued_text;
   gboolean queued_audio;
+  gboolean queued_heard;        /* queued_text is what the ear heard */
+  GString *turn_text;           /* (vp-emu-conn.c) clientContent text of
+                                 * the turn so far */
 
   /* limits (vp-emu-limits.c) */
   GSource *go_away_source;

@@ -13,12 +13,14 @@
 #include "config.h"
 
 #include "vp-emu-turn.h"
+#include "vp-emu-hearing.h"
 #include "vp-emu-sessions.h"
 #include "vp-emu-voice.h"
 #include "vp-emu-wire.h"
 
 static void gen_advance (Conn * c);
-static void start_generation (Conn * c, const gchar * text, gboolean audio);
+static void start_generation (Conn * c, const gchar * text, gboolean audio,
+    gboolean heard, gint64 spent_ms);
 
 void
 vp_emu_turn_init (Conn * c)
@@ -74,6 +76,10 @@ think (Conn * c)
   Gen *g = &c->gen;
   gint64 ms = g->turn && g->turn->latency_ms >= 0 ? g->turn->latency_ms :
       (gint64) c->latency_ms;
+
+  /* Hearing is part of the think time, not added to it. */
+  ms = MAX (0, ms - g->heard_ms);
+  g->heard_ms = 0;
 
   g->state = GEN_THINKING;
   vp_emu_clear_source (&g->source);
@@ -261,7 +267,7 @@ complete_turn (Conn * c)
 
     c->queued = FALSE;
     c->queued_text = NULL;
-    start_generation (c, text, c->queued_audio);
+    start_generation (c, text, c->queued_audio, c->queued_heard, 0);
     g_free (text);
   }
 }
@@ -345,15 +351,20 @@ gen_advance (Conn * c)
 }
 
 static void
-start_generation (Conn * c, const gchar * text, gboolean audio)
+start_generation (Conn * c, const gchar * text, gboolean audio,
+    gboolean heard, gint64 spent_ms)
 {
   Gen *g = &c->gen;
   Session *s = c->session;
+  const gchar *said;
   gint index;
 
   vp_emu_turn_reset (c);
+  g->heard_ms = spent_ms;
 
-  if (text != NULL)
+  if (heard)
+    index = vp_emu_scenario_match_heard (c->scenario, text, s->cursor);
+  else if (text != NULL)
     index = vp_emu_scenario_match_text (c->scenario, text, s->cursor);
   else
     index = vp_emu_scenario_match_in_order (c->scenario, s->cursor);
@@ -366,14 +377,20 @@ start_generation (Conn * c, const gchar * text, gboolean audio)
   }
   g->input = g_strdup (text != NULL ? text : g->turn->transcript);
 
-  conn_log (c, "user turn (%s%s%s) → scenario %s%s%s", audio ? "audio" :
-      "text", text ? ": " : "", text ? text : "", index >= 0 ? "turn " :
-      "fallback", index >= 0 ? (g->turn->id ? g->turn->id : "") : "",
-      index >= 0 && !g->turn->id ? "(no id)" : "");
+  conn_log (c, "user turn (%s%s%s) → scenario %s%s%s", heard ? "heard" :
+      audio ? "audio" : "text", text ? ": " : "", text ? text : "",
+      index >= 0 ? "turn " : "fallback",
+      index >= 0 ? (g->turn->id ? g->turn->id : "") : "", index >= 0
+      && !g->turn->id ? "(no id)" : "");
 
-  if (audio && c->setup->input_transcription && g->turn->transcript != NULL)
-    vp_emu_wire_send (c,
-        vp_server_build_input_transcription (g->turn->transcript, FALSE));
+  /* What was heard, or without recognition what the scenario says the
+   * user said. */
+  said = heard ? text : g->turn->transcript;
+  /* Heard word for word: the transcript as the scenario writes it. */
+  if (heard && vp_emu_scenario_same_words (text, g->turn->transcript))
+    said = g->turn->transcript;
+  if (audio && c->setup->input_transcription && said != NULL)
+    vp_emu_wire_send (c, vp_server_build_input_transcription (said, FALSE));
 
   /* Not resumable while the model works. */
   vp_emu_sessions_send_update (c, FALSE);
@@ -432,20 +449,43 @@ vp_emu_turn_user_activity (Conn * c, gboolean force)
   interrupt_generation (c);
 }
 
+static void
+turn_end (Conn * c, const gchar * text, gboolean audio, gboolean heard,
+    gint64 spent_ms)
+{
+  if (gen_active (c)) {
+    c->queued = TRUE;
+    g_free (c->queued_text);
+    c->queued_text = g_strdup (text);
+    c->queued_audio = audio;
+    c->queued_heard = heard;
+    return;
+  }
+  start_generation (c, text, audio, heard, spent_ms);
+}
+
+static void
+on_heard (Conn * c, const gchar * heard, gboolean ok, gint64 spent_ms)
+{
+  if (c->closing || c->stalled)
+    return;
+
+  conn_log (c, "heard in %" G_GINT64_FORMAT " ms: %s", spent_ms,
+      heard ? heard : ok ? "(none of the scenario's phrases)" :
+      "(no recognizer: in order)");
+  turn_end (c, heard, TRUE, ok, ok ? spent_ms : 0);
+}
+
 void
 vp_emu_turn_user_end (Conn * c, const gchar * text, gboolean audio)
 {
   if (c->closing || c->stalled)
     return;
 
-  if (gen_active (c)) {
-    c->queued = TRUE;
-    g_free (c->queued_text);
-    c->queued_text = g_strdup (text);
-    c->queued_audio = audio;
+  /* An audio turn is heard first, off this thread. */
+  if (audio && text == NULL && vp_emu_hearing_recognise (c, on_heard))
     return;
-  }
-  start_generation (c, text, audio);
+  turn_end (c, text, audio, FALSE, 0);
 }
 
 void
@@ -469,7 +509,8 @@ vp_emu_turn_tool_responses (Conn * c, GPtrArray * responses)
       if (g_strcmp0 (g_ptr_array_index (g->pending_ids, j), r->id) == 0) {
         const gchar *name = g_ptr_array_index (g->pending_names, j);
 
-        JsonNode *value = r->response ? json_node_copy (r->response) :
+        JsonNode *value = r->response ?
+            vp_emu_scenario_read_result (r->response) :
             json_node_new (JSON_NODE_OBJECT);
 
         if (r->response == NULL)

@@ -50,6 +50,7 @@ turn_free (VpEmuScenarioTurn * turn)
     return;
   g_free (turn->id);
   g_strfreev (turn->match_text);
+  g_strfreev (turn->phrases);
   if (turn->match_regex)
     g_ptr_array_unref (turn->match_regex);
   g_free (turn->transcript);
@@ -68,6 +69,7 @@ scenario_clear (VpEmuScenario * scenario)
   if (scenario->turns)
     g_ptr_array_unref (scenario->turns);
   turn_free (scenario->fallback);
+  g_strfreev (scenario->phrases);
 }
 
 VpEmuScenario *
@@ -183,11 +185,73 @@ bad:
   return FALSE;
 }
 
+/* A phrase in the recognizer's form: lower case words (letters, digits,
+ * apostrophes) and JSGF's "[ ] ( ) |", one space apart. */
+static gchar *
+normalise_phrase (const gchar * text)
+{
+  GString *out = g_string_new (NULL);
+  gboolean space = FALSE;
+  const gchar *p;
+
+  for (p = text; *p != '\0'; p = g_utf8_next_char (p)) {
+    gunichar c = g_utf8_get_char (p);
+
+    if (g_unichar_isalnum (c) || c == '\'' || (c < 128
+            && strchr ("[]()|", (gchar) c) != NULL)) {
+      if (space && out->len > 0)
+        g_string_append_c (out, ' ');
+      space = FALSE;
+      g_string_append_unichar (out, g_unichar_tolower (c));
+    } else {
+      space = TRUE;
+    }
+  }
+
+  return g_string_free (out, FALSE);
+}
+
+/* Normalises @turn's phrases; the transcript is the phrase when there is
+ * none, so a scenario that says what the caller says is heard as is. */
+static void
+fill_phrases (VpEmuScenarioTurn * turn)
+{
+  GPtrArray *list = g_ptr_array_new ();
+  guint i;
+
+  for (i = 0; turn->phrases != NULL && turn->phrases[i] != NULL; i++) {
+    gchar *phrase = normalise_phrase (turn->phrases[i]);
+
+    if (*phrase != '\0')
+      g_ptr_array_add (list, phrase);
+    else
+      g_free (phrase);
+  }
+  if (turn->phrases == NULL && turn->transcript != NULL) {
+    gchar *phrase = normalise_phrase (turn->transcript);
+
+    if (*phrase != '\0')
+      g_ptr_array_add (list, phrase);
+    else
+      g_free (phrase);
+  }
+  g_strfreev (turn->phrases);
+  turn->phrases = NULL;
+  if (list->len > 0) {
+    g_ptr_array_add (list, NULL);
+    turn->phrases = (gchar **) g_ptr_array_free (list, FALSE);
+  } else {
+    g_ptr_array_unref (list);
+  }
+}
+
 static gboolean
 parse_match (VpEmuScenarioTurn * turn, JsonNode * node, const gchar * source,
     const gchar * where, GError ** error)
 {
-  static const gchar *const keys[] = { "text", "regex", "in-order", NULL };
+  static const gchar *const keys[] = { "text", "regex", "in-order",
+    "phrases", NULL
+  };
   JsonObject *match;
   gchar **regexes = NULL;
   JsonNode *in_order;
@@ -202,7 +266,9 @@ parse_match (VpEmuScenarioTurn * turn, JsonNode * node, const gchar * source,
   if (!check_keys (match, keys, source, where, error))
     return FALSE;
 
-  if (!get_string_list (match, "text", &turn->match_text, source, where, error))
+  if (!get_string_list (match, "text", &turn->match_text, source, where, error)
+      || !get_string_list (match, "phrases", &turn->phrases, source, where,
+          error))
     return FALSE;
   if (!get_string_list (match, "regex", &regexes, source, where, error))
     return FALSE;
@@ -331,6 +397,9 @@ parse_turn (JsonNode * node, gboolean fallback, const gchar * source,
   if (member != NULL && !parse_match (turn, member, source, where, error))
     goto fail;
 
+  if (!fallback)
+    fill_phrases (turn);
+
   member = json_object_get_member (object, "calls");
   if (member != NULL && !parse_calls (turn, member, source, where, error))
     goto fail;
@@ -366,12 +435,15 @@ fail:
   return NULL;
 }
 
+static gchar **collect_phrases (VpEmuScenario * scenario);
+
 static VpEmuScenario *
 parse_root (JsonNode * root, const gchar * source, GError ** error)
 {
   static const gchar *const keys[] = { "name", "voice", "turns", "fallback",
-    NULL
+    "hearing", NULL
   };
+  gchar *hearing = NULL;
   VpEmuScenario *scenario;
   JsonObject *object;
   JsonNode *member;
@@ -391,8 +463,19 @@ parse_root (JsonNode * root, const gchar * source, GError ** error)
       || !get_string (object, "name", &scenario->name, source, "top level",
           error)
       || !get_string (object, "voice", &scenario->voice, source, "top level",
-          error))
+          error)
+      || !get_string (object, "hearing", &hearing, source, "top level", error))
     goto fail;
+  if (hearing != NULL && g_strcmp0 (hearing, "in-order") != 0
+      && g_strcmp0 (hearing, "recognise") != 0) {
+    set_turn_error (error, source, "top level", "\"hearing\" is "
+        "\"recognise\" (match what the caller says) or \"in-order\" (take "
+        "audio turns in order, no recognition)");
+    g_free (hearing);
+    goto fail;
+  }
+  scenario->in_order = g_strcmp0 (hearing, "in-order") == 0;
+  g_free (hearing);
 
   member = json_object_get_member (object, "turns");
   if (member != NULL) {
@@ -436,6 +519,8 @@ parse_root (JsonNode * root, const gchar * source, GError ** error)
     scenario->fallback->match_regex = g_ptr_array_new ();
     scenario->fallback->calls = g_ptr_array_new ();
   }
+
+  scenario->phrases = collect_phrases (scenario);
 
   return scenario;
 
@@ -595,6 +680,77 @@ vp_emu_scenario_match_text (VpEmuScenario * scenario, const gchar * text,
   g_free (normalised);
 
   return found;
+}
+
+gboolean
+vp_emu_scenario_same_words (const gchar * a, const gchar * b)
+{
+  gchar *na, *nb;
+  gboolean same;
+
+  if (a == NULL || b == NULL)
+    return FALSE;
+  na = normalise (a);
+  nb = normalise (b);
+  same = g_strcmp0 (na, nb) == 0;
+  g_free (na);
+  g_free (nb);
+
+  return same;
+}
+
+/* Every turn's phrases; NULL when the scenario matches audio in order (it
+ * says so, or no turn has a phrase or a transcript). */
+static gchar **
+collect_phrases (VpEmuScenario * scenario)
+{
+  GPtrArray *list;
+  guint i, j;
+
+  if (scenario->in_order)
+    return NULL;
+
+  list = g_ptr_array_new ();
+  for (i = 0; i < scenario->turns->len; i++) {
+    VpEmuScenarioTurn *turn = g_ptr_array_index (scenario->turns, i);
+
+    for (j = 0; turn->phrases != NULL && turn->phrases[j] != NULL; j++)
+      g_ptr_array_add (list, g_strdup (turn->phrases[j]));
+  }
+  if (list->len == 0) {
+    g_ptr_array_unref (list);
+    return NULL;
+  }
+  g_ptr_array_add (list, NULL);
+
+  return (gchar **) g_ptr_array_free (list, FALSE);
+}
+
+gint
+vp_emu_scenario_match_heard (VpEmuScenario * scenario, const gchar * heard,
+    guint cursor)
+{
+  guint n = scenario->turns->len, k, j;
+  gchar *normalised;
+  gint found = -1;
+
+  if (heard == NULL || n == 0)
+    return -1;
+
+  /* A phrase heard whole names its turn, whatever the keywords say. */
+  normalised = normalise (heard);
+  for (k = 0; k < n && found < 0; k++) {
+    VpEmuScenarioTurn *turn =
+        g_ptr_array_index (scenario->turns, (cursor + k) % n);
+
+    for (j = 0; turn->phrases != NULL && turn->phrases[j] != NULL; j++)
+      if (g_strcmp0 (turn->phrases[j], normalised) == 0)
+        found = (gint) ((cursor + k) % n);
+  }
+  g_free (normalised);
+
+  return found >= 0 ? found : vp_emu_scenario_match_text (scenario, heard,
+      cursor);
 }
 
 gint
@@ -907,6 +1063,43 @@ vp_emu_scenario_render_args (JsonNode * args, JsonObject * results,
     json_node_unref (input_node);
 
   return out;
+}
+
+JsonNode *
+vp_emu_scenario_read_result (JsonNode * response)
+{
+  JsonNode *copy = json_node_copy (response);
+  JsonObject *object;
+  GList *members, *l;
+
+  if (!JSON_NODE_HOLDS_OBJECT (copy))
+    return copy;
+
+  object = json_node_get_object (copy);
+  members = json_object_get_members (object);
+  for (l = members; l != NULL; l = l->next) {
+    JsonNode *member = json_object_get_member (object, l->data);
+    const gchar *text;
+    JsonNode *parsed;
+
+    if (!JSON_NODE_HOLDS_VALUE (member)
+        || json_node_get_value_type (member) != G_TYPE_STRING)
+      continue;
+    text = json_node_get_string (member);
+    while (g_ascii_isspace (*text))
+      text++;
+    if (*text != '{' && *text != '[')
+      continue;
+    parsed = json_from_string (text, NULL);
+    if (parsed != NULL && (JSON_NODE_HOLDS_OBJECT (parsed)
+            || JSON_NODE_HOLDS_ARRAY (parsed)))
+      json_object_set_member (object, l->data, parsed);
+    else if (parsed != NULL)
+      json_node_unref (parsed);
+  }
+  g_list_free (members);
+
+  return copy;
 }
 
 static void

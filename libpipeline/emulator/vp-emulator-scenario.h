@@ -25,6 +25,8 @@ typedef struct
   gchar **match_text;           /* case-insensitive substrings; NULL for none */
   GPtrArray *match_regex;       /* GRegex, case-insensitive */
   gboolean in_order;            /* may be taken in order by an audio turn */
+  gchar **phrases;              /* what the caller may say, for the
+                                 * recognizer (normalised); NULL for none */
   gchar *transcript;            /* the user's words, sent as inputTranscription */
   gchar *say;                   /* template */
   GPtrArray *calls;             /* VpEmuScenarioCall; empty for none */
@@ -38,6 +40,9 @@ typedef struct
   gchar *voice;                 /* espeak-ng voice; NULL for the default */
   GPtrArray *turns;             /* VpEmuScenarioTurn */
   VpEmuScenarioTurn *fallback;
+  gboolean in_order;            /* "hearing": "in-order": no recognition */
+  gchar **phrases;              /* every turn's, for the recognizer's grammar;
+                                 * NULL: audio turns go in order */
 } VpEmuScenario;
 
 G_GNUC_INTERNAL
@@ -59,6 +64,14 @@ G_GNUC_INTERNAL void vp_emu_scenario_unref (VpEmuScenario * scenario);
 G_GNUC_INTERNAL
     gint vp_emu_scenario_match_text (VpEmuScenario * scenario,
     const gchar * text, guint cursor);
+/* TRUE when @a and @b have the same words (case and punctuation aside). */
+G_GNUC_INTERNAL gboolean vp_emu_scenario_same_words (const gchar * a,
+    const gchar * b);
+/* The turn for recognised words: the first turn from @cursor (wrapping)
+ * with a phrase equal to @heard, else vp_emu_scenario_match_text(). */
+G_GNUC_INTERNAL
+    gint vp_emu_scenario_match_heard (VpEmuScenario * scenario,
+    const gchar * heard, guint cursor);
 /* The turn for an audio input: the first in-order turn at or after
  * @cursor, or -1. */
 G_GNUC_INTERNAL
@@ -76,6 +89,11 @@ G_GNUC_INTERNAL
 G_GNUC_INTERNAL
     JsonNode * vp_emu_scenario_render_args (JsonNode * args,
     JsonObject * results, const gchar * input);
+
+/* A tool's response as templates read it (a new node): a string member
+ * that holds a JSON object or array ({"output": "<json text>"}, as
+ * LiveKit's plugin sends) is that JSON. */
+G_GNUC_INTERNAL JsonNode *vp_emu_scenario_read_result (JsonNode * response);
 
 /* Texts without placeholders, to render ahead of time. */
 G_GNUC_INTERNAL GPtrArray *vp_emu_scenario_static_texts (VpEmuScenario *

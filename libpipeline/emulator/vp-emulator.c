@@ -33,6 +33,7 @@
 #include "vp-emu-private.h"
 #include "vp-emu-conn.h"
 #include "vp-emu-faults.h"
+#include "vp-emu-hearing.h"
 #include "vp-emu-record.h"
 #include "vp-emu-server.h"
 #include "vp-emu-sessions.h"
@@ -270,8 +271,10 @@ vp_emulator_start (VpEmulator * self, GError ** error)
     return FALSE;
   }
 
-  /* The first turns should not wait for espeak-ng. */
+  /* The first turns should not wait for espeak-ng, nor for the
+   * recognizer's model. */
   self->prewarm = vp_emu_prewarm_start (scenario);
+  vp_emu_hearing_prepare (scenario);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_URL]);

@@ -146,8 +146,7 @@ test_audio_turn (Fixture * f, gconstpointer data)
   guint at = 0;
 
   connect_and_wait (f);
-  speak (f->session, "Hello, do you have a table for four tomorrow at eight?",
-      1500);
+  speak (f->session, "Can I book a table for four?", 1500);
 
   vpt_recorder_wait (f->recorder, "input-transcription", &at);
   vpt_recorder_wait (f->recorder, "audio:24000", &at);
@@ -256,8 +255,7 @@ test_manual_activity (Fixture * f, gconstpointer data)
   connect_and_wait (f);
 
   vp_live_session_send_activity_start (f->session);
-  speak (f->session, "Hello, do you have a table for four tomorrow at eight?",
-      0);
+  speak (f->session, "Can I book a table for four?", 0);
   vp_live_session_send_activity_end (f->session);
   vpt_recorder_wait (f->recorder, "audio:24000", &at);
   vpt_recorder_wait (f->recorder, "tool-call:*:check_availability:", &at);

@@ -28,7 +28,7 @@ log(" ".join(cmd))
 out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=90)
 log(out.stdout)
 assert out.returncode == 0, out.stderr
-assert "caller: Hello, do you have a table for four tomorrow at eight?" in out.stdout
+assert "caller: Can I book a table for four?" in out.stdout
 assert "tool call: check_availability(" in out.stdout
 assert "Shall I book it?" in out.stdout
 assert "voice-to-voice latency" in out.stdout and "cost: $" in out.stdout

@@ -376,7 +376,7 @@ GST_START_TEST (test_runner_receptionist)
   const gchar *expected[] = {
     "voxpipe: Bella Vista",
     "session: ready",
-    "caller: Hello, do you have a table for four tomorrow at eight?",
+    "caller: Can I book a table for four?",
     "turn 1: voice-to-voice latency ",
     "tool call: check_availability(",
     "tool answer: check_availability -> ",
@@ -403,6 +403,81 @@ GST_START_TEST (test_runner_receptionist)
 
   g_object_unref (process);
   g_unlink (output);
+  g_rmdir (dir);
+}
+
+GST_END_TEST;
+
+/* ./bootstrap demo: a whole call (ask, confirm, goodbye) heard by the
+ * emulator, the table booked in $BELLA_DB, the call ended by end_call. */
+GST_START_TEST (test_runner_whole_call)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("vpt-call-XXXXXX", NULL);
+  g_autofree gchar *output = g_build_filename (dir, "reply.wav", NULL);
+  g_autofree gchar *db = g_build_filename (dir, "bella.db", NULL);
+  g_autofree gchar *file = g_build_filename (pipelines_dir (),
+      "receptionist.pipeline", NULL);
+  g_autofree gchar *tools = g_build_filename (pipelines_dir (), "tools",
+      "bella-tools", NULL);
+  g_autofree gchar *define = g_strdup_printf ("output=%s", output);
+  g_autofree gchar *input = g_strdup_printf ("input=%s",
+      g_getenv ("VP_CALLER_CALL"));
+  const gchar *argv[] = { runner (), "-f", file, "-D", input, "-D",
+    "turns=0", "-D", define, "--timeout", "100", NULL
+  };
+  const gchar *bookings_argv[] = { tools, "--bookings", NULL };
+  /* In this order. */
+  const gchar *expected[] = {
+    "caller: Can I book a table for four?",
+    "tool call: check_availability(",
+    "agent: Let me check. We have a table for four at 20:00 tomorrow. "
+        "Shall I book it?",
+    "caller: Yes please, book it under the name Ana.",
+    "tool call: book_table(",
+    "\"name\":\"Ana\"",
+    "agent: Booking it now. You're all set. Your booking number is BV-",
+    "caller: Thank you, goodbye.",
+    "tool call: end_call(",
+    "agent: Thank you for calling Bella Vista. Goodbye!",
+    "--- summary ---",
+    "turns: 3 complete",
+    "tool calls: 3",
+  };
+  GSubprocess *process;
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  g_autofree gchar *listed = NULL;
+  g_autofree gchar *listed_err = NULL;
+  const gchar *at;
+  guint i;
+
+  fail_unless (g_getenv ("VP_CALLER_CALL") != NULL, "VP_CALLER_CALL is "
+      "not set");
+  g_setenv ("BELLA_DB", db, TRUE);
+  process = spawn (argv);
+  fail_unless_equals_int (finish (process, &out, &err), 0);
+  g_object_unref (process);
+  for (i = 0, at = out; i < G_N_ELEMENTS (expected); i++) {
+    const gchar *found = strstr (at, expected[i]);
+
+    fail_unless (found != NULL, "\"%s\" is not in the output (after what "
+        "came before):\n%s\n%s", expected[i], out, err);
+    at = found + strlen (expected[i]);
+  }
+  /* The caller hung up only after the goodbye: no barge-in on the way. */
+  fail_unless (strstr (out, "barged in") == NULL, "%s", out);
+  check_reply (output);
+
+  /* The booking is in the database, as the demo prints it. */
+  process = spawn (bookings_argv);
+  fail_unless_equals_int (finish (process, &listed, &listed_err), 0);
+  g_object_unref (process);
+  fail_unless (g_regex_match_simple ("^booking BV-[0-9]{4}: tomorrow at "
+          "20:00, 4 people, name Ana, table [0-9]+$", g_strstrip (listed), 0,
+          0), "the booking is not in %s: %s", db, listed);
+
+  g_unlink (output);
+  g_unlink (db);
   g_rmdir (dir);
 }
 
@@ -491,6 +566,7 @@ pipelines_suite (void)
   tcase_add_test (tc, test_receptionist_conversation);
   tcase_add_test (tc, test_video_conversation);
   tcase_add_test (tc, test_runner_receptionist);
+  tcase_add_test (tc, test_runner_whole_call);
   tcase_add_test (tc, test_runner_ctrl_c);
   tcase_add_test (tc, test_runner_usage);
   return s;
