@@ -92,7 +92,12 @@ static const Property properties[GST_GEMINI_LIVE_CONFIG_N_PROPERTIES] = {
       "built-in emulator, or any ws:// (loopback only) or wss:// URL",
       DEFAULT_ENDPOINT, endpoint, NOT_SENT, AT_START),
   [GST_GEMINI_LIVE_CONFIG_MODEL] = STRING ("model", "Model",
-      "Live model name", DEFAULT_MODEL, model, SETUP (model), AT_START),
+      "Live model: gemini-3.8-live (default), "
+      "gemini-3.8-live-extended-thinking, gemini-3.1-flash-live-preview or "
+      "a 2.5 native-audio model (docs/models.md). A setting the model does "
+      "not take is refused at start; an unknown name is sent as given, "
+      "with a warning and 3.8's rules", DEFAULT_MODEL, model, SETUP (model),
+      AT_START),
   [GST_GEMINI_LIVE_CONFIG_VOICE] = STRING ("voice", "Voice",
       "Prebuilt voice (Puck, Kore, Aoede, …); NULL for the model's "
       "default", NULL, voice, SETUP (voice), BY_UPDATE),
@@ -116,7 +121,9 @@ static const Property properties[GST_GEMINI_LIVE_CONFIG_N_PROPERTIES] = {
       temperature, SETUP (temperature), BY_UPDATE),
   [GST_GEMINI_LIVE_CONFIG_THINKING_LEVEL] = ENUM ("thinking-level",
       "Thinking level",
-      "How much the model thinks before it speaks (3.1 models)",
+      "How much the model thinks before it speaks: 3.1 Flash Live and "
+      "3.8 Live extended thinking (low, medium, high) only; refused on "
+      "gemini-3.8-live",
       gst_gemini_live_thinking_get_type, GST_GEMINI_LIVE_THINKING_DEFAULT,
       thinking_level, DERIVED, BY_UPDATE),
   [GST_GEMINI_LIVE_CONFIG_VAD] = ENUM ("vad", "VAD",
@@ -190,6 +197,11 @@ static const Property properties[GST_GEMINI_LIVE_CONFIG_N_PROPERTIES] = {
       ANY_TIME),
   [GST_GEMINI_LIVE_CONFIG_SCENARIO] = STRING ("scenario", "Scenario",
       "Emulator scenario file (with endpoint=local)", NULL, scenario,
+      NOT_SENT, AT_START),
+  [GST_GEMINI_LIVE_CONFIG_PRICE_FILE] = STRING ("price-file", "Price file",
+      "JSON file of your own prices by model, USD per million tokens "
+      "({\"gemini-3.8-live\": {\"audio-in\": 3.0, …}}; docs/models.md), "
+      "used for cost instead of the built-in table", NULL, price_file,
       NOT_SENT, AT_START),
 };
 
@@ -305,7 +317,9 @@ gst_gemini_live_install_stats_properties (GObjectClass * klass, guint first_id)
   g_object_class_install_property (klass, first_id + 1,
       g_param_spec_double ("cost", "Cost",
           "Cost of the session so far in USD, from the service's usage "
-          "reports", 0, G_MAXDOUBLE, 0, ro));
+          "reports and the model's prices (or price-file). 3.8 Live's "
+          "audio and image rates are not confirmed by Google: 3.1's are "
+          "used", 0, G_MAXDOUBLE, 0, ro));
   g_object_class_install_property (klass, first_id + 2,
       g_param_spec_int64 ("input-tokens", "Input tokens",
           "Tokens the model has read so far", 0, G_MAXINT64, 0, ro));
@@ -588,6 +602,11 @@ gst_gemini_live_config_to_setup (const GstGeminiLiveConfig * c,
     setup->activity_handling = g_strdup ("NO_INTERRUPTION");
 
   setup->session_resumption = c->session_resumption || c->resume_handle;
+
+  /* Refused at start, before connecting; the session warns of an
+   * unknown model. */
+  if (!vp_model_check_setup (setup, NULL, error))
+    return NULL;
 
   return g_steal_pointer (&setup);
 }

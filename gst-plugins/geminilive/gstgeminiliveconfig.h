@@ -46,6 +46,7 @@ typedef enum {
   GST_GEMINI_LIVE_CONFIG_RECONNECT,
   GST_GEMINI_LIVE_CONFIG_IDLE_TIMEOUT,
   GST_GEMINI_LIVE_CONFIG_SCENARIO,
+  GST_GEMINI_LIVE_CONFIG_PRICE_FILE,
   GST_GEMINI_LIVE_CONFIG_N_PROPERTIES
 } GstGeminiLiveConfigProperty;
 
@@ -76,6 +77,7 @@ typedef struct {
   gboolean reconnect;
   guint idle_timeout;           /* seconds; 0 = off */
   gchar *scenario;
+  gchar *price_file;
 } GstGeminiLiveConfig;
 
 void gst_gemini_live_config_init (GstGeminiLiveConfig * config);

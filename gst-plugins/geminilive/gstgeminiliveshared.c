@@ -47,6 +47,7 @@ struct _GstGeminiLiveShared
   gint64 last_activity_us;      /* either side spoke or a turn ended */
   gboolean model_busy;          /* between the model's first audio and turnComplete */
   guint calls_pending;          /* tool calls not answered yet */
+  gboolean turn_awaits_result;  /* the turn started a non-blocking call */
   gboolean was_ready;           /* setupComplete came at least once */
   gboolean end_after_turn;      /* end-call: over when this turn completes */
   gboolean over;                /* the src played the conversation out */
@@ -388,24 +389,33 @@ static void
 on_turn_complete (VpLiveSession * session, const gchar * reason,
     GstGeminiLiveShared * shared)
 {
-  gboolean interrupted;
+  gboolean interrupted, continues;
 
   if (!lock_current (shared, session))
     return;
   interrupted = shared->turn_interrupted;
+  continues = shared->turn_awaits_result && !shared->turn_interrupted;
   /* An interrupted turn's turnComplete does not finish a turn, and the
    * user's turn that interrupted it is still to be answered. */
   if (!shared->turn_interrupted)
     shared->turn_began_us = 0;
-  gst_gemini_live_playout_end_turn (shared->playout, !shared->turn_interrupted);
+  /* A turn that started a non-blocking call is not a whole answer: the
+   * turn that speaks the result is (num-turns counts that one). */
+  gst_gemini_live_playout_end_turn (shared->playout, !shared->turn_interrupted
+      && !shared->turn_awaits_result);
+  shared->turn_awaits_result = FALSE;
   if (shared->end_after_turn)
     gst_gemini_live_playout_end (shared->playout, FALSE);
   shared->turn_interrupted = FALSE;
   shared->model_busy = FALSE;
   shared->last_activity_us = g_get_monotonic_time ();
   g_mutex_unlock (&shared->lock);
-  finish_transcripts (shared, !interrupted);
-  emit_turn (shared, "complete", -1);
+  /* A turn that continues (the answer goes on in the turn that speaks
+   * the result) keeps its transcripts open. */
+  if (!continues)
+    finish_transcripts (shared, !interrupted);
+  /* "continues": the answer goes on in the turn that speaks the result. */
+  emit_turn (shared, continues ? "continues" : "complete", -1);
 }
 
 static void
@@ -503,8 +513,14 @@ on_tool_started (VpLiveSession * session, const gchar * id,
 {
   gboolean unhandled = g_strcmp0 (handler, "app") == 0 && !app_listens (shared);
 
+  /* A builtin (end-call) has no result to speak. */
+  gboolean non_blocking = g_strcmp0 (handler, "builtin") != 0
+      && vp_live_session_call_is_non_blocking (session, name);
+
   g_mutex_lock (&shared->lock);
   shared->calls_pending++;
+  /* Its result is spoken in a turn of its own, which ends this answer. */
+  shared->turn_awaits_result |= non_blocking;
   g_mutex_unlock (&shared->lock);
   gst_gemini_live_shared_post (shared,
       gst_structure_new ("geminilive/tool-call", "id", G_TYPE_STRING, id,
@@ -574,7 +590,9 @@ on_usage (VpLiveSession * session, VpUsage * usage,
       "output-text-tokens", G_TYPE_INT64, usage->output_text_tokens,
       "input-audio-seconds", G_TYPE_DOUBLE, usage->input_audio_seconds,
       "output-audio-seconds", G_TYPE_DOUBLE, usage->output_audio_seconds,
-      "cost-usd", G_TYPE_DOUBLE, usage->cost_usd, NULL);
+      "cost-usd", G_TYPE_DOUBLE, usage->cost_usd,
+      "thoughts-tokens", G_TYPE_INT64, usage->thoughts_tokens,
+      "input-video-tokens", G_TYPE_INT64, usage->input_video_tokens, NULL);
 
   emit (shared, s, "usage", s);
   notify (shared, "cost");

@@ -68,8 +68,8 @@ send_text (GstElement * element, const gchar * text)
 }
 
 static gboolean
-tool_response (GstElement * element, const gchar * id,
-    const gchar * response_json)
+tool_response_scheduled (GstElement * element, const gchar * id,
+    const gchar * response_json, const gchar * scheduling)
 {
   VpLiveSession *session = ref_session (element, "tool-response", NULL);
   g_autoptr (GError) error = NULL;
@@ -77,11 +77,19 @@ tool_response (GstElement * element, const gchar * id,
 
   if (session == NULL || id == NULL)
     return FALSE;
-  ok = vp_live_session_send_tool_response (session, id, response_json, &error);
+  ok = vp_live_session_send_tool_response_scheduled (session, id,
+      response_json, scheduling, &error);
   if (!ok)
     GST_WARNING_OBJECT (element, "tool-response: %s", error->message);
   g_object_unref (session);
   return ok;
+}
+
+static gboolean
+tool_response (GstElement * element, const gchar * id,
+    const gchar * response_json)
+{
+  return tool_response_scheduled (element, id, response_json, NULL);
 }
 
 static void
@@ -172,7 +180,9 @@ gst_gemini_live_install_signals (GstElementClass * klass,
    * GstGeminiLiveSink::turn:
    * @element: the element
    * @state: "started" (the model's first sample left geminilivesrc),
-   *   "generated", "complete" or "interrupted"
+   *   "generated", "complete", "interrupted", or "continues" (the turn
+   *   ended while a non-blocking tool call it started runs: the answer
+   *   goes on in the turn that speaks the result, which ends "complete")
    * @latency_ms: with "started": voice-to-voice latency in milliseconds,
    *   from the end of the user's speech; -1 otherwise
    */
@@ -207,7 +217,9 @@ gst_gemini_live_install_signals (GstElementClass * klass,
    * GstGeminiLiveSink::usage:
    * @element: the element
    * @usage: session totals: input-tokens, output-tokens, *-audio-tokens,
-   *   *-text-tokens, input-audio-seconds, output-audio-seconds, cost-usd
+   *   *-text-tokens, input-audio-seconds, output-audio-seconds, cost-usd,
+   *   thoughts-tokens (thinking, billed as text output), input-video-tokens
+   *   (video frames and images read)
    */
   g_signal_new ("usage", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
       G_TYPE_NONE, 1, GST_TYPE_STRUCTURE);
@@ -237,6 +249,26 @@ gst_gemini_live_install_signals (GstElementClass * klass,
   g_signal_new_class_handler ("tool-response", type,
       G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION, G_CALLBACK (tool_response), NULL,
       NULL, NULL, G_TYPE_BOOLEAN, 2, G_TYPE_STRING, G_TYPE_STRING);
+  /**
+   * GstGeminiLiveSink::tool-response-scheduled:
+   * @element: the element
+   * @id: the call's id from #GstGeminiLiveSink::tool-call
+   * @response: JSON, as for #GstGeminiLiveSink::tool-response
+   * @scheduling: (nullable): what the model does with a non-blocking
+   *   call's result: "interrupt" (cut the current reply and speak it),
+   *   "when-idle" (speak it when the reply ends) or "silent" (context
+   *   only); NULL for the tool's default, then the model's (when-idle)
+   *
+   * Action signal: answers a tool call with its scheduling.  Blocking
+   * calls and models without scheduling (3.1) get the answer without it.
+   *
+   * Returns: FALSE when the id is not pending, the JSON is invalid or the
+   *   scheduling is none of the three; nothing is sent then.
+   */
+  g_signal_new_class_handler ("tool-response-scheduled", type,
+      G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (tool_response_scheduled), NULL, NULL, NULL, G_TYPE_BOOLEAN,
+      3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
   /**
    * GstGeminiLiveSink::activity-start:
    * @element: the element

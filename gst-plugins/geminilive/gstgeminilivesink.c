@@ -247,6 +247,20 @@ gst_gemini_live_sink_open (GstGeminiLiveSink * self)
 
   session = vp_live_session_new ();
   vp_live_session_set_setup (session, setup);
+  if (config.price_file != NULL) {
+    VpPrice price;
+
+    if (!vp_prices_load (config.price_file, config.model, &price, &error)) {
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
+          (NULL));
+      g_object_unref (session);
+      gst_gemini_live_shared_release (shared);
+      gst_gemini_live_config_clear (&config);
+      vp_tools_free (tools);
+      return FALSE;
+    }
+    vp_live_session_set_prices (session, &price);
+  }
   /* Declared handlers answer their calls inside the session. */
   vp_live_session_set_tools (session, tools);
   g_object_set (session, "endpoint", config.endpoint, "reconnect",

@@ -11,6 +11,7 @@
 #include "vp-error.h"
 #include "vp-protocol.h"
 #include "vp-usage.h"
+#include "vp-models.h"
 #include "vp-session.h"
 #include "vp-tools.h"
 #include "vp-codec-enum-types.h"

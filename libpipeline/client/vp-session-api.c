@@ -12,6 +12,7 @@
 
 #include "vp-session-private.h"
 #include "vp-error.h"
+#include "vp-models.h"
 
 #define properties vp_live_session_properties
 #define signals vp_live_session_signals
@@ -96,14 +97,42 @@ vp_live_session_send_text (VpLiveSession * self, const gchar * text)
  * @text: the turn's text
  * @turn_complete: whether the model answers now
  *
- * Queues a conversation turn as text.
+ * Queues a conversation turn as text.  On a model that takes clientContent
+ * only to seed history at the start (3.1 Flash Live), a turn queued before
+ * connect seeds the history (historyConfig is set for it), a user turn
+ * later goes as realtimeInput text, and anything else is not sent (the
+ * service would close the connection with 1007).
  */
 void
 vp_live_session_send_client_content (VpLiveSession * self,
     const gchar * role, const gchar * text, gboolean turn_complete)
 {
+  gboolean anytime, before_connect;
+  g_autofree gchar *model = NULL;
+
   g_return_if_fail (VP_IS_LIVE_SESSION (self));
   g_return_if_fail (text != NULL);
+
+  g_mutex_lock (&self->lock);
+  model = g_strdup (self->setup->model);
+  anytime = vp_model_rules (model)->client_content_anytime;
+  before_connect = self->state == VP_SESSION_STATE_IDLE;
+  if (!anytime && before_connect)
+    self->setup->initial_history_in_client_content = VP_TRISTATE_TRUE;
+  g_mutex_unlock (&self->lock);
+
+  if (!anytime && !before_connect) {
+    if (g_strcmp0 (role ? role : "user", "user") == 0 && turn_complete) {
+      enqueue (self, vp_protocol_build_realtime_text (text), 0, TRUE);
+      return;
+    }
+    g_warning ("Voxpipe session %p: %s takes clientContent only to seed "
+        "history before the conversation; this %s turn was not sent (the "
+        "service would close the connection with 1007). Send history "
+        "before connect, or user text with turn_complete.", self, model,
+        role ? role : "user");
+    return;
+  }
 
   enqueue (self, vp_protocol_build_client_content_text (role ? role : "user",
           text, turn_complete), 0, turn_complete);
@@ -134,12 +163,46 @@ gboolean
 vp_live_session_send_tool_response (VpLiveSession * self, const gchar * id,
     const gchar * response_json, GError ** error)
 {
+  return vp_live_session_send_tool_response_scheduled (self, id,
+      response_json, NULL, error);
+}
+
+/* "when-idle" → "WHEN_IDLE"; NULL when it is none of the three. */
+static gchar *
+scheduling_wire (const gchar * scheduling)
+{
+  static const gchar *const values[] = { "INTERRUPT", "WHEN_IDLE", "SILENT",
+    NULL
+  };
+  gchar *wire = g_ascii_strup (scheduling, -1);
+
+  g_strdelimit (wire, "-", '_');
+  if (!g_strv_contains (values, wire))
+    g_clear_pointer (&wire, g_free);
+  return wire;
+}
+
+gboolean
+vp_live_session_send_tool_response_scheduled (VpLiveSession * self,
+    const gchar * id, const gchar * response_json, const gchar * scheduling,
+    GError ** error)
+{
+  g_autofree gchar *wire_scheduling = NULL;
   g_autoptr (JsonParser) parser = NULL;
   g_autoptr (GError) parse_error = NULL;
   g_autoptr (JsonNode) response = NULL;
 
   g_return_val_if_fail (VP_IS_LIVE_SESSION (self), FALSE);
   g_return_val_if_fail (id != NULL, FALSE);
+
+  if (scheduling != NULL && *scheduling != '\0'
+      && (wire_scheduling = scheduling_wire (scheduling)) == NULL) {
+    g_set_error (error, VP_ERROR, VP_ERROR_SETTINGS,
+        "The scheduling \"%s\" of the response to tool call %s is not one "
+        "of interrupt, when-idle or silent. Give one of them, or none for "
+        "the tool's default.", scheduling, id);
+    return FALSE;
+  }
 
   parser = json_parser_new_immutable ();
   if (response_json == NULL
@@ -153,7 +216,36 @@ vp_live_session_send_tool_response (VpLiveSession * self, const gchar * id,
   }
 
   response = vp_tool_response_wrap (json_parser_get_root (parser));
-  return vp_live_session_deliver_tool_response (self, id, response, error);
+  return vp_live_session_deliver_tool_response_full (self, id, response,
+      wire_scheduling, error);
+}
+
+gboolean
+vp_live_session_call_is_non_blocking (VpLiveSession * self, const gchar * name)
+{
+  g_autofree gchar *behavior = NULL;
+  g_autofree gchar *model = NULL;
+
+  g_return_val_if_fail (VP_IS_LIVE_SESSION (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  behavior = vp_tool_calls_dup_behavior (self->calls, name);
+  g_mutex_lock (&self->lock);
+  model = g_strdup (self->setup->model);
+  g_mutex_unlock (&self->lock);
+  return vp_model_call_is_non_blocking (model, behavior);
+}
+
+void
+vp_live_session_set_prices (VpLiveSession * self, const VpPrice * price)
+{
+  g_return_if_fail (VP_IS_LIVE_SESSION (self));
+
+  g_mutex_lock (&self->lock);
+  g_clear_pointer (&self->price_override, g_free);
+  if (price != NULL)
+    self->price_override = g_memdup2 (price, sizeof (VpPrice));
+  g_mutex_unlock (&self->lock);
 }
 
 gboolean

@@ -60,6 +60,7 @@ struct _VpLiveSession
   gboolean close_requested;
   VpUsage usage;
   VpUsageMetadata last_report;
+  VpPrice *price_override;      /* NULL: the model table's */
   gchar *resume_handle;
 
   /* network thread [N] */
@@ -137,6 +138,10 @@ gboolean vp_live_session_deliver_tool_response (VpLiveSession * self,
  * when no connection can start: no key, a bad endpoint.  No network. */
 gchar *vp_live_session_resolve_key (const gchar * endpoint,
     const gchar * api_key, GError ** error);
+/* The same with the application's @scheduling (wire value, or NULL). */
+gboolean vp_live_session_deliver_tool_response_full (VpLiveSession * self,
+    const gchar * id, JsonNode * response, const gchar * scheduling,
+    GError ** error);
 /* On the network thread, through vp_net_thread_invoke() with a reference
  * as @data: connect(), close(), and an update of a running session. */
 gboolean vp_live_session_net_connect (gpointer data);

@@ -33,6 +33,7 @@
 #include "vp-session-private.h"
 #include "vp-error.h"
 #include "vp-json.h"
+#include "vp-models.h"
 
 #include <string.h>
 
@@ -473,7 +474,8 @@ handle_usage (VpLiveSession * self, const VpUsageMetadata * report)
   const VpPrice *price;
 
   g_mutex_lock (&self->lock);
-  price = vp_price_lookup (self->setup->model);
+  price = self->price_override != NULL ? self->price_override :
+      vp_price_lookup (self->setup->model);
   vp_usage_add_report (&self->usage, &self->last_report, report, price);
   usage = vp_usage_copy (&self->usage);
   g_mutex_unlock (&self->lock);
@@ -809,9 +811,18 @@ gboolean
 vp_live_session_deliver_tool_response (VpLiveSession * self, const gchar * id,
     JsonNode * response, GError ** error)
 {
+  return vp_live_session_deliver_tool_response_full (self, id, response, NULL,
+      error);
+}
+
+gboolean
+vp_live_session_deliver_tool_response_full (VpLiveSession * self,
+    const gchar * id, JsonNode * response, const gchar * scheduling,
+    GError ** error)
+{
   VpFunctionResponse wire = { 0, };
   VpToolCallEnd end = { 0, };
-  gboolean non_blocking;
+  gboolean non_blocking, takes_scheduling;
   VpOutgoing *item;
 
   if (!vp_tool_calls_end (self->calls, id, &end)) {
@@ -823,15 +834,19 @@ vp_live_session_deliver_tool_response (VpLiveSession * self, const gchar * id,
     return FALSE;
   }
 
+  /* Scheduling means something only to a non-blocking call. */
   g_mutex_lock (&self->lock);
-  non_blocking = vp_model_supports_non_blocking (self->setup->model);
+  takes_scheduling = vp_model_rules (self->setup->model)->takes_scheduling;
+  non_blocking = vp_model_call_is_non_blocking (self->setup->model,
+      end.behavior);
   g_mutex_unlock (&self->lock);
 
   wire.id = (gchar *) id;
   wire.name = end.name;
   wire.response = response;
-  if (non_blocking)
-    wire.scheduling = end.scheduling;
+  if (takes_scheduling && non_blocking)
+    wire.scheduling = scheduling != NULL ? (gchar *) scheduling :
+        end.scheduling;
 
   item = vp_outgoing_new (vp_protocol_build_tool_response (&wire, 1), 0, TRUE);
   item->tool_id = g_strdup (id);
@@ -935,6 +950,27 @@ vp_live_session_net_connect (gpointer data)
     return G_SOURCE_REMOVE;
   }
 
+  /* What the model does not take is refused before connecting. */
+  {
+    g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
+    GError *check_error = NULL;
+    gboolean ok;
+    guint i;
+
+    g_mutex_lock (&self->lock);
+    ok = vp_model_check_setup (self->setup, warnings, &check_error);
+    g_mutex_unlock (&self->lock);
+    for (i = 0; i < warnings->len; i++) {
+      g_autoptr (GError) warning = g_error_new_literal (VP_ERROR,
+          VP_ERROR_SETTINGS, g_ptr_array_index (warnings, i));
+      g_signal_emit (self, signals[SIGNAL_WARNING], 0, warning);
+    }
+    if (!ok) {
+      fail (self, check_error);
+      return G_SOURCE_REMOVE;
+    }
+  }
+
   self->url = g_steal_pointer (&endpoint);
   self->key = g_steal_pointer (&api_key);
   open_connection (self);
@@ -1009,6 +1045,7 @@ vp_live_session_finalize (GObject * object)
   g_free (self->api_key);
   g_free (self->api_version);
   g_free (self->resume_handle);
+  g_free (self->price_override);
   g_free (self->url);
   g_free (self->key);
   vp_setup_config_free (self->setup);

@@ -30,7 +30,7 @@ typedef enum {
 
 
 
-#define VP_DEFAULT_MODEL "gemini-3.1-flash-live-preview"
+#define VP_DEFAULT_MODEL "gemini-3.8-live"   /* VP_MODEL_38 */
 #define VP_DEFAULT_ENDPOINT "wss://generativelanguage.googleapis.com"
 
 #define VP_TYPE_LIVE_SESSION (vp_live_session_get_type ())
@@ -126,6 +126,41 @@ void vp_live_session_send_audio_stream_end (VpLiveSession * self);
  */
 gboolean vp_live_session_send_tool_response (VpLiveSession * self,
     const gchar * id, const gchar * response_json, GError ** error);
+
+/**
+ * vp_live_session_send_tool_response_scheduled:
+ * @id: the call id from "tool-call"
+ * @response_json: as for vp_live_session_send_tool_response()
+ * @scheduling: (nullable): how the model uses the result of a
+ *   non-blocking call: "INTERRUPT", "WHEN_IDLE" or "SILENT" (any case,
+ *   "-" for "_"); %NULL for the tool's default, then the model's
+ * @error: set when @id is not pending, the JSON is invalid or
+ *   @scheduling is none of those; nothing is sent then
+ *
+ * Models without scheduling (3.1) and blocking calls get the response
+ * without it.
+ */
+gboolean vp_live_session_send_tool_response_scheduled (VpLiveSession * self,
+    const gchar * id, const gchar * response_json, const gchar * scheduling,
+    GError ** error);
+
+/**
+ * vp_live_session_call_is_non_blocking:
+ * @name: a function name
+ *
+ * Returns: whether a call of @name runs non-blocking (the model keeps
+ *   talking while it runs), from its declared behavior and the model
+ */
+gboolean vp_live_session_call_is_non_blocking (VpLiveSession * self,
+    const gchar * name);
+
+/**
+ * vp_live_session_set_prices:
+ * @price: (nullable): the USD per million tokens the meter uses instead of
+ *   the model table's (contracted rates, see vp_prices_load()); %NULL for
+ *   the table's
+ */
+void vp_live_session_set_prices (VpLiveSession * self, const VpPrice * price);
 
 /* Returns: (transfer full): totals so far. */
 VpUsage *vp_live_session_get_usage (VpLiveSession * self);

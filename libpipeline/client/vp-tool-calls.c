@@ -231,6 +231,7 @@ vp_tool_call_end_clear (VpToolCallEnd * end)
 {
   g_clear_pointer (&end->name, g_free);
   g_clear_pointer (&end->scheduling, g_free);
+  g_clear_pointer (&end->behavior, g_free);
 }
 
 gboolean
@@ -251,6 +252,7 @@ vp_tool_calls_end (VpToolCalls * calls, const gchar * id, VpToolCallEnd * end)
   tool = call->tool;
   end->name = g_steal_pointer (&call->name);
   end->scheduling = g_strdup (tool ? tool->scheduling : NULL);
+  end->behavior = g_strdup (tool ? tool->behavior : NULL);
   end->end_call = tool != NULL && tool->handler == VP_TOOL_HANDLER_BUILTIN
       && g_strcmp0 (tool->builtin, "end-call") == 0;
   pending_call_free (call);
@@ -306,4 +308,17 @@ vp_tool_calls_any_pending (VpToolCalls * calls)
   pending = g_hash_table_size (calls->pending) > 0;
   g_mutex_unlock (&calls->lock);
   return pending;
+}
+
+gchar *
+vp_tool_calls_dup_behavior (VpToolCalls * calls, const gchar * name)
+{
+  const VpTool *tool;
+  gchar *behavior;
+
+  g_mutex_lock (&calls->lock);
+  tool = vp_tools_lookup (calls->tools, name);
+  behavior = g_strdup (tool ? tool->behavior : NULL);
+  g_mutex_unlock (&calls->lock);
+  return behavior;
 }

@@ -56,6 +56,7 @@ typedef struct
 {
   gchar *name;
   gchar *scheduling;            /* the tool's, or NULL */
+  gchar *behavior;              /* the tool's, or NULL (the model's default) */
   gboolean end_call;            /* the builtin end-call */
 } VpToolCallEnd;
 
@@ -72,5 +73,9 @@ gboolean vp_tool_calls_cancel (VpToolCalls * calls, const gchar * id);
 void vp_tool_calls_cancel_all (VpToolCalls * calls);
 
 gboolean vp_tool_calls_any_pending (VpToolCalls * calls);
+
+/* The declared behavior of tool @name ("BLOCKING", "NON_BLOCKING"), or
+ * NULL when not said or not declared. */
+gchar *vp_tool_calls_dup_behavior (VpToolCalls * calls, const gchar * name);
 
 G_END_DECLS

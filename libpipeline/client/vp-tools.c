@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include "vp-tools.h"
+#include "vp-models.h"
 #include "vp-error.h"
 #include "vp-json.h"
 #include "vp-protocol.h"
@@ -242,6 +243,9 @@ upper_enum (JsonObject * object, const gchar * member, gchar ** out,
     return TRUE;
   value = json_object_get_string_member_with_default (object, member, NULL);
   upper = value ? g_ascii_strup (value, -1) : NULL;
+  /* "non-blocking", "when-idle": the tools file's spelling. */
+  if (upper != NULL)
+    g_strdelimit (upper, "-", '_');
   if (upper == NULL || !g_strv_contains (allowed, upper)) {
     g_autofree gchar *list = g_strjoinv (", ", (gchar **) allowed);
     FAIL ("\"%s\" must be one of %s.", member, list);
@@ -418,9 +422,7 @@ vp_tools_lookup (const VpTools * tools, const gchar * name)
 gboolean
 vp_model_supports_non_blocking (const gchar * model)
 {
-  if (model != NULL && g_str_has_prefix (model, "models/"))
-    model += strlen ("models/");
-  return model != NULL && g_str_has_prefix (model, "gemini-2.5");
+  return vp_model_rules (model)->takes_behavior;
 }
 
 /* Older Live models take only the OpenAPI subset ("parameters"). */
@@ -440,7 +442,7 @@ vp_tools_to_wire (const VpTools * tools, const gchar * model,
   JsonArray *wire = json_array_new ();
   JsonArray *declarations = json_array_new ();
   JsonObject *tool_object = json_object_new ();
-  gboolean non_blocking = vp_model_supports_non_blocking (model);
+  const VpModel *rules = vp_model_rules (model);
   gboolean json_schema = model_takes_json_schema (model);
   guint i;
 
@@ -448,9 +450,13 @@ vp_tools_to_wire (const VpTools * tools, const gchar * model,
     const VpTool *tool = g_ptr_array_index (tools->tools, i);
     const gchar *behavior = tool->behavior;
 
+    /* BLOCKING is what such a model does anyway: left out. */
+    if (!rules->takes_behavior && g_strcmp0 (behavior, "BLOCKING") == 0)
+      behavior = NULL;
     /* The session leaves scheduling out of the responses on such models
      * (deliver_tool_response()): say so too. */
-    if ((behavior != NULL || tool->scheduling != NULL) && !non_blocking) {
+    if ((behavior != NULL || tool->scheduling != NULL)
+        && !rules->takes_behavior) {
       if (warnings != NULL && behavior != NULL)
         g_ptr_array_add (warnings, g_strdup_printf ("tools-file %s: tool "
                 "\"%s\" asks for behavior %s, which %s does not support; "

@@ -43,7 +43,9 @@ typedef enum {
  * @builtin: (nullable): for %VP_TOOL_HANDLER_BUILTIN: "end-call"
  * @timeout_ms: how long a call may take, for every kind (the
  *   application's too)
- * @behavior: (nullable): "NON_BLOCKING", or %NULL (2.5 models only)
+ * @behavior: (nullable): "BLOCKING", "NON_BLOCKING", or %NULL for the
+ *   model's default (3.8: non-blocking; 3.1: blocking, and NON_BLOCKING is
+ *   left out with a warning)
  * @scheduling: (nullable): "INTERRUPT", "WHEN_IDLE", "SILENT" or %NULL
  *
  * One declared tool of a tools file.
@@ -128,7 +130,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VpTools, vp_tools_free)
 const VpTool *vp_tools_lookup (const VpTools * tools, const gchar * name);
 
 /* Whether @model takes NON_BLOCKING functions and response scheduling
- * (2.5 native audio: yes; 3.1: no). */
+ * (3.8 and 2.5 native audio: yes; 3.1: no), from the model table. */
 gboolean vp_model_supports_non_blocking (const gchar * model);
 
 /**

@@ -3,11 +3,13 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-/* The cost meter.  Prices are USD per million tokens (PROTOCOL.md §7.3). */
+/* The cost meter.  Prices are USD per million tokens, from the model
+ * table (vp-models.c). */
 
 #include "config.h"
 
 #include "vp-usage.h"
+#include "vp-models.h"
 
 #include <string.h>
 
@@ -15,28 +17,10 @@
 #define AUDIO_IN_TOKENS_PER_SECOND 32.0
 #define AUDIO_OUT_TOKENS_PER_SECOND 25.0
 
-static const VpPrice prices[] = {
-  {"gemini-3.1-flash-live-preview", 0.75, 3.00, 1.00, 4.50, 12.00},
-  {"gemini-2.5-flash-native-audio-preview-12-2025", 0.50, 3.00, 3.00, 2.00,
-      12.00},
-  {"gemini-2.5-flash-native-audio-preview-09-2025", 0.50, 3.00, 3.00, 2.00,
-      12.00},
-  {"gemini-2.5-flash-native-audio-latest", 0.50, 3.00, 3.00, 2.00, 12.00},
-};
-
 const VpPrice *
 vp_price_lookup (const gchar * model)
 {
-  guint i;
-
-  if (model != NULL && g_str_has_prefix (model, "models/"))
-    model += strlen ("models/");
-
-  for (i = 0; model != NULL && i < G_N_ELEMENTS (prices); i++) {
-    if (g_str_equal (prices[i].model, model))
-      return &prices[i];
-  }
-  return &prices[0];
+  return &vp_model_rules (model)->price;
 }
 
 gdouble
@@ -56,6 +40,8 @@ vp_usage_cost_usd (const VpUsageMetadata * usage, const VpPrice * price)
       * price->image_in;
   usd += (usage->response_text_tokens + out_other) * price->text_out;
   usd += usage->response_audio_tokens * price->audio_out;
+  /* Thinking is billed as text output. */
+  usd += usage->thoughts_tokens * price->text_out;
   return usd / 1e6;
 }
 
@@ -111,6 +97,9 @@ vp_usage_add_report (VpUsage * total, VpUsageMetadata * last_report,
   total->output_audio_tokens += delta.response_audio_tokens;
   total->input_text_tokens += delta.prompt_text_tokens;
   total->output_text_tokens += delta.response_text_tokens;
+  total->thoughts_tokens += delta.thoughts_tokens;
+  total->input_video_tokens += delta.prompt_video_tokens
+      + delta.prompt_image_tokens;
   total->input_audio_seconds =
       total->input_audio_tokens / AUDIO_IN_TOKENS_PER_SECOND;
   total->output_audio_seconds =

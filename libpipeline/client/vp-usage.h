@@ -28,7 +28,7 @@ typedef struct {
  * vp_price_lookup:
  * @model: (nullable): a model name ("models/" prefix optional)
  *
- * Unknown models get the 3.1 Flash Live prices.
+ * Unknown models get 3.8 Live's prices (the model table's rules).
  *
  * Returns: (transfer none): the price of @model, static
  */
@@ -54,6 +54,8 @@ gdouble vp_usage_cost_usd (const VpUsageMetadata * usage,
  * VpUsage:
  *
  * Session totals, across every connection of the session.
+ * @thoughts_tokens counts thinking (billed as text output);
+ * @input_video_tokens the video frames and images read.
  */
 typedef struct {
   gint64 input_tokens;
@@ -65,6 +67,8 @@ typedef struct {
   gdouble input_audio_seconds;
   gdouble output_audio_seconds;
   gdouble cost_usd;
+  gint64 thoughts_tokens;
+  gint64 input_video_tokens;
 } VpUsage;
 
 GType vp_usage_get_type (void);

@@ -49,7 +49,7 @@ vp_error_new_from_close (gushort close_code, const gchar * reason)
     return g_error_new (VP_ERROR, VP_ERROR_MODEL_NOT_FOUND,
         "The model does not exist or does not support the Live API "
         "(close %u: %s). Set model to a Live model such as "
-        "gemini-3.1-flash-live-preview.", close_code, why);
+        "gemini-3.8-live.", close_code, why);
 
   if (contains (reason, "quota") || contains (reason, "exhausted")
       || contains (reason, "RESOURCE_EXHAUSTED"))

@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include "vp-emu-conn.h"
+#include "vp-emu-models.h"
 #include "vp-emu-faults.h"
 #include "vp-emu-hearing.h"
 #include "vp-emu-limits.h"
@@ -54,11 +55,6 @@ strip_models_prefix (const gchar * model)
   return g_strdup (model);
 }
 
-static gboolean
-model_is_31 (const gchar * id)
-{
-  return g_str_has_prefix (id, "gemini-3");
-}
 
 static void
 on_vad_event (VpEmulatorVadEvent event, gdouble position_ms, gpointer user_data)
@@ -83,6 +79,8 @@ handle_setup (Conn * c, VpClientMessage * msg)
   VpEmulator *emu = c->emu;
   VpSetupConfig *setup = msg->setup;
   gchar *model, *reason;
+  const VpEmuModel *rules;
+  const gchar *refusal, *why = NULL;
   Session *session = NULL;
   gboolean resumed = FALSE, known = FALSE;
   guint i;
@@ -106,9 +104,17 @@ handle_setup (Conn * c, VpClientMessage * msg)
     return FALSE;
   }
 
+  rules = vp_emu_model_rules (model);
+  refusal = vp_emu_model_refusal (rules, setup, &why);
+  if (refusal != NULL) {
+    conn_log (c, "setup refused: %s does not take %s", model, why);
+    vp_emu_wire_close (c, 1007, refusal);
+    g_free (model);
+    return FALSE;
+  }
+
   if (setup->resume_handle != NULL && *setup->resume_handle != '\0') {
     gushort code;
-    const gchar *refusal;
 
     session = vp_emu_sessions_resume (c, setup->resume_handle, &code, &refusal);
     if (session == NULL) {
@@ -127,7 +133,9 @@ handle_setup (Conn * c, VpClientMessage * msg)
   c->session = session;
   c->setup = vp_setup_config_copy (setup);
   c->setup_done = TRUE;
-  c->packed = model_is_31 (model);
+  c->packed = rules->packed;
+  c->seeding_only = rules->seeding_only && c->strict;
+  c->model = rules;
   c->text_mode = g_strcmp0 (setup->response_modality, "TEXT") == 0;
   c->resumption = setup->session_resumption || setup->resume_handle != NULL;
   c->vad_disabled = setup->vad_disabled == VP_TRISTATE_TRUE;
@@ -240,6 +248,14 @@ handle_client_content (Conn * c, VpClientMessage * msg)
 
   if (msg->turns_json != NULL)
     c->session->text_in_tokens += vp_emu_text_tokens (msg->turns_json);
+
+  /* Strict 3.1: only history seeding at the start, as the service. */
+  if (c->seeding_only && !c->history_phase) {
+    conn_log (c, "clientContent refused: this model takes it only to seed "
+        "history at the start (historyConfig.initialHistoryInClientContent)");
+    vp_emu_wire_close (c, 1007, VP_EMU_REASON_INVALID_ARGUMENT);
+    return;
+  }
 
   /* The user's turn is every clientContent up to turnComplete. */
   if (msg->text != NULL && !is_placeholder (msg->text)) {
@@ -466,6 +482,7 @@ vp_emu_conn_open (VpEmulator * emu, SoupWebsocketConnection * ws,
   c->speech_rate = emu->speech_rate;
   c->chunk_ms = emu->chunk_ms;
   c->wait_for_playback = emu->wait_for_playback;
+  c->strict = emu->strict;
   c->models = g_strdupv (emu->models);
   c->scenario = vp_emu_scenario_ref (emu->scenario);
   g_mutex_unlock (&emu->lock);

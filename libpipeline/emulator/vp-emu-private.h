@@ -60,6 +60,8 @@ G_BEGIN_DECLS
 #define VP_EMU_REASON_SHUTDOWN "The emulator is shutting down."
 
 typedef struct _Conn Conn;
+typedef struct _VpEmuModel VpEmuModel;  /* vp-emu-models.h */
+typedef struct _VpEmuAsync VpEmuAsync;  /* vp-emu-turn.c */
 
 /* A session: what a resumption handle names (vp-emu-sessions.c).  The
  * usage inputs are added to by whoever sees the tokens go by. */
@@ -124,6 +126,7 @@ typedef struct
 
   GPtrArray *pending_ids;       /* gchar* */
   GPtrArray *pending_names;     /* gchar* */
+  gboolean non_blocking;        /* the turn's calls run on: filler, no wait */
 } Gen;
 
 /* What the wire layer calls above itself, so that it never names those
@@ -176,13 +179,16 @@ struct _Conn
   gdouble speech_rate;
   guint chunk_ms;
   gboolean wait_for_playback;
+  gboolean strict;
   gchar **models;
   VpEmuScenario *scenario;
 
   /* from setup (vp-emu-conn.c) */
   gboolean setup_done;
   VpSetupConfig *setup;
-  gboolean packed;              /* 3.1: audio and transcription in one frame */
+  gboolean packed;              /* 3.x: audio and transcription in one frame */
+  gboolean seeding_only;        /* strict 3.1: clientContent only seeds history */
+  const VpEmuModel *model;      /* the model's rules */
   gboolean text_mode;
   gboolean resumption;
   gboolean vad_disabled;
@@ -207,6 +213,9 @@ struct _Conn
   gboolean queued_heard;        /* queued_text is what the ear heard */
   GString *turn_text;           /* (vp-emu-conn.c) clientContent text of
                                  * the turn so far */
+  GPtrArray *async_calls;       /* VpEmuAsync: non-blocking calls running */
+  GQueue idle_results;          /* VpEmuAsync answered WHEN_IDLE, waiting for
+                                 * the model's turn to end */
 
   /* limits (vp-emu-limits.c) */
   GSource *go_away_source;
@@ -254,6 +263,7 @@ struct _VpEmulator
   guint chunk_ms;
   gchar **models;
   gboolean wait_for_playback;
+  gboolean strict;
   guint64 record_limit;
   GTlsCertificate *tls_certificate;     /* set: serve wss:// */
 

@@ -8,11 +8,15 @@
  * in step, call tools and wait for their responses, speak the "then"
  * template, hold turnComplete until playout, and end at once on barge-in
  * (interrupted, toolCallCancellation, turnComplete).  Under
- * NO_INTERRUPTION a user turn waits for the model's to end. */
+ * NO_INTERRUPTION a user turn waits for the model's to end.  Non-blocking
+ * calls (3.8's default): the model speaks the "filler" and ends its turn
+ * at once, keeps listening, and speaks "then" when the results are in,
+ * as their scheduling says (INTERRUPT, WHEN_IDLE, SILENT). */
 
 #include "config.h"
 
 #include "vp-emu-turn.h"
+#include "vp-emu-models.h"
 #include "vp-emu-hearing.h"
 #include "vp-emu-sessions.h"
 #include "vp-emu-voice.h"
@@ -22,11 +26,34 @@ static void gen_advance (Conn * c);
 static void start_generation (Conn * c, const gchar * text, gboolean audio,
     gboolean heard, gint64 spent_ms);
 
+/* The non-blocking calls of one toolCall, until every one is answered. */
+struct _VpEmuAsync
+{
+  GPtrArray *ids;               /* gchar* */
+  GPtrArray *names;             /* gchar* */
+  VpEmuScenarioTurn *turn;      /* borrowed from the connection's scenario */
+  gchar *input;
+  gchar *scheduling;            /* the last response's; NULL: WHEN_IDLE */
+};
+
+static void
+async_free (VpEmuAsync * a)
+{
+  g_ptr_array_unref (a->ids);
+  g_ptr_array_unref (a->names);
+  g_free (a->input);
+  g_free (a->scheduling);
+  g_free (a);
+}
+
 void
 vp_emu_turn_init (Conn * c)
 {
   c->gen.pending_ids = g_ptr_array_new_with_free_func (g_free);
   c->gen.pending_names = g_ptr_array_new_with_free_func (g_free);
+  c->async_calls = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      async_free);
+  g_queue_init (&c->idle_results);
 }
 
 void
@@ -35,6 +62,8 @@ vp_emu_turn_clear (Conn * c)
   vp_emu_turn_reset (c);
   g_ptr_array_unref (c->gen.pending_ids);
   g_ptr_array_unref (c->gen.pending_names);
+  g_ptr_array_unref (c->async_calls);
+  g_queue_clear_full (&c->idle_results, (GDestroyNotify) async_free);
   g_free (c->queued_text);
 }
 
@@ -50,6 +79,7 @@ vp_emu_turn_reset (Conn * c)
   g_ptr_array_set_size (g->pending_ids, 0);
   g_ptr_array_set_size (g->pending_names, 0);
   g->turn = NULL;
+  g->non_blocking = FALSE;
   g->state = GEN_IDLE;
   g->step = STEP_SAY;
   g->offset = 0;
@@ -221,8 +251,26 @@ send_tool_call (Conn * c)
   Gen *g = &c->gen;
   GPtrArray *calls = g->turn->calls;
   VpFunctionCall *fc = g_new0 (VpFunctionCall, calls->len);
+  VpEmuAsync *a = NULL;
   gchar *json;
   guint i;
+
+  /* Non-blocking when every call of the turn is (3.8: unless declared
+   * BLOCKING). */
+  g->non_blocking = TRUE;
+  for (i = 0; i < calls->len; i++) {
+    VpEmuScenarioCall *call = g_ptr_array_index (calls, i);
+    g->non_blocking &= vp_emu_model_call_non_blocking (c->model, c->setup,
+        call->name);
+  }
+  if (g->non_blocking) {
+    a = g_new0 (VpEmuAsync, 1);
+    a->ids = g_ptr_array_new_with_free_func (g_free);
+    a->names = g_ptr_array_new_with_free_func (g_free);
+    a->turn = g->turn;
+    a->input = g_strdup (g->input);
+    g_ptr_array_add (c->async_calls, a);
+  }
 
   for (i = 0; i < calls->len; i++) {
     VpEmuScenarioCall *call = g_ptr_array_index (calls, i);
@@ -233,14 +281,16 @@ send_tool_call (Conn * c)
     fc[i].name = g_strdup (call->name);
     fc[i].args_json = json_to_string (args, FALSE);
     json_node_unref (args);
-    g_ptr_array_add (g->pending_ids, g_strdup (fc[i].id));
-    g_ptr_array_add (g->pending_names, g_strdup (fc[i].name));
-    conn_log (c, "calls %s %s(%s)", fc[i].id, fc[i].name, fc[i].args_json);
+    g_ptr_array_add (a ? a->ids : g->pending_ids, g_strdup (fc[i].id));
+    g_ptr_array_add (a ? a->names : g->pending_names, g_strdup (fc[i].name));
+    conn_log (c, "calls %s %s(%s)%s", fc[i].id, fc[i].name, fc[i].args_json,
+        a ? " (non-blocking)" : "");
   }
 
   json = vp_server_build_tool_call (fc, calls->len);
   c->session->text_out_tokens += vp_emu_text_tokens (json);
-  g->state = GEN_TOOL_WAIT;
+  if (!g->non_blocking)
+    g->state = GEN_TOOL_WAIT;
   vp_emu_wire_send (c, json);
 
   for (i = 0; i < calls->len; i++) {
@@ -251,6 +301,24 @@ send_tool_call (Conn * c)
   g_free (fc);
 }
 
+/* The model speaks the "then" of answered non-blocking calls. */
+static void
+start_result_turn (Conn * c, VpEmuAsync * a)
+{
+  Gen *g = &c->gen;
+
+  vp_emu_turn_reset (c);
+  g->turn = a->turn;
+  g->input = g_strdup (a->input);
+  g->step = STEP_THEN;
+  conn_log (c, "speaks the results of %s", a->turn->id ? a->turn->id :
+      "a turn");
+  vp_emu_sessions_send_update (c, FALSE);
+  if (c->closing || c->stalled)
+    return;
+  think (c);
+}
+
 static void
 complete_turn (Conn * c)
 {
@@ -259,7 +327,17 @@ complete_turn (Conn * c)
   vp_emu_session_usage (c->session, &usage);
   vp_emu_turn_reset (c);
   vp_emu_wire_send (c, vp_server_build_turn_complete (&usage));
-  vp_emu_sessions_send_update (c, TRUE);
+  /* Not resumable while calls run (PROTOCOL.md §8.9). */
+  vp_emu_sessions_send_update (c, c->async_calls->len == 0);
+
+  /* A result that waited for the turn to end (WHEN_IDLE). */
+  if (!g_queue_is_empty (&c->idle_results) && !c->closing && !c->stalled) {
+    VpEmuAsync *a = g_queue_pop_head (&c->idle_results);
+
+    start_result_turn (c, a);
+    async_free (a);
+    return;
+  }
 
   /* A user turn that ended while the model spoke (NO_INTERRUPTION). */
   if (c->queued && !c->closing && !c->stalled) {
@@ -330,11 +408,24 @@ gen_advance (Conn * c)
       g->step = STEP_THEN;
       if (turn->calls->len > 0) {
         send_tool_call (c);
-        return;
+        if (!g->non_blocking || c->closing || c->stalled)
+          return;
       }
       /* fall through */
     case STEP_THEN:
       g->step = STEP_FINISH;
+      /* Non-blocking: the filler now, "then" when the results are in. */
+      if (g->non_blocking) {
+        if (turn->filler != NULL) {
+          text = vp_emu_scenario_render (turn->filler, c->session->results,
+              g->input);
+          start_speech (c, text);
+          g_free (text);
+          return;
+        }
+        finish_generation (c);
+        return;
+      }
       if (turn->then != NULL) {
         text = vp_emu_scenario_render (turn->then, c->session->results,
             g->input);
@@ -488,6 +579,68 @@ vp_emu_turn_user_end (Conn * c, const gchar * text, gboolean audio)
   turn_end (c, text, audio, FALSE, 0);
 }
 
+static void
+deliver_result (Conn * c, VpEmuAsync * a)
+{
+  const gchar *scheduling = a->scheduling ? a->scheduling : "WHEN_IDLE";
+
+  if (g_ascii_strcasecmp (scheduling, "SILENT") == 0 || a->turn->then == NULL) {
+    conn_log (c, "results in the context only (%s)", scheduling);
+    async_free (a);
+  } else if (g_ascii_strcasecmp (scheduling, "INTERRUPT") == 0) {
+    if (gen_active (c)) {
+      conn_log (c, "a result interrupts the model (INTERRUPT)");
+      interrupt_generation (c);
+    }
+    if (!c->closing && !c->stalled)
+      start_result_turn (c, a);
+    async_free (a);
+  } else if (gen_active (c)) {
+    conn_log (c, "a result waits for the model's turn to end (%s)", scheduling);
+    g_queue_push_tail (&c->idle_results, a);
+  } else {
+    start_result_turn (c, a);
+    async_free (a);
+  }
+}
+
+static void
+store_result (Conn * c, const gchar * name, VpFunctionResponse * r)
+{
+  JsonNode *value = r->response ?
+      vp_emu_scenario_read_result (r->response) :
+      json_node_new (JSON_NODE_OBJECT);
+
+  if (r->response == NULL)
+    json_node_take_object (value, json_object_new ());
+  json_object_set_member (c->session->results, name, value);
+}
+
+/* The response @r to a running non-blocking call; FALSE if it is none. */
+static gboolean
+async_response (Conn * c, VpFunctionResponse * r)
+{
+  guint i, j;
+
+  for (i = 0; i < c->async_calls->len; i++) {
+    VpEmuAsync *a = g_ptr_array_index (c->async_calls, i);
+
+    for (j = 0; j < a->ids->len; j++) {
+      if (g_strcmp0 (g_ptr_array_index (a->ids, j), r->id) != 0)
+        continue;
+      store_result (c, g_ptr_array_index (a->names, j), r);
+      g_ptr_array_remove_index (a->ids, j);
+      g_ptr_array_remove_index (a->names, j);
+      g_free (a->scheduling);
+      a->scheduling = g_strdup (r->scheduling);
+      if (a->ids->len == 0)
+        deliver_result (c, g_ptr_array_steal_index (c->async_calls, i));
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
 void
 vp_emu_turn_tool_responses (Conn * c, GPtrArray * responses)
 {
@@ -505,25 +658,27 @@ vp_emu_turn_tool_responses (Conn * c, GPtrArray * responses)
       g_free (json);
     }
 
+    /* A response to a running non-blocking call may start a turn. */
+    if (async_response (c, r)) {
+      conn_log (c, "toolResponse %s %s (non-blocking)%s%s", r->id, r->name ?
+          r->name : "", r->scheduling ? " " : "", r->scheduling ?
+          r->scheduling : "");
+      continue;
+    }
+
     for (j = 0; g->state == GEN_TOOL_WAIT && j < g->pending_ids->len; j++) {
       if (g_strcmp0 (g_ptr_array_index (g->pending_ids, j), r->id) == 0) {
-        const gchar *name = g_ptr_array_index (g->pending_names, j);
-
-        JsonNode *value = r->response ?
-            vp_emu_scenario_read_result (r->response) :
-            json_node_new (JSON_NODE_OBJECT);
-
-        if (r->response == NULL)
-          json_node_take_object (value, json_object_new ());
-        json_object_set_member (c->session->results, name, value);
+        store_result (c, g_ptr_array_index (g->pending_names, j), r);
         g_ptr_array_remove_index (g->pending_ids, j);
         g_ptr_array_remove_index (g->pending_names, j);
         found = TRUE;
         break;
       }
     }
-    conn_log (c, "toolResponse %s %s%s", r->id ? r->id : "(no id)",
-        r->name ? r->name : "", found ? "" : " (not pending: ignored)");
+    conn_log (c, "toolResponse %s %s%s%s%s", r->id ? r->id : "(no id)",
+        r->name ? r->name : "", r->scheduling ? " " : "",
+        r->scheduling ? r->scheduling : "", found ? "" :
+        " (not pending: ignored)");
   }
 
   if (g->state == GEN_TOOL_WAIT && g->pending_ids->len == 0) {

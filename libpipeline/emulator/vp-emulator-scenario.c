@@ -58,6 +58,7 @@ turn_free (VpEmuScenarioTurn * turn)
   if (turn->calls)
     g_ptr_array_unref (turn->calls);
   g_free (turn->then);
+  g_free (turn->filler);
   g_free (turn);
 }
 
@@ -365,7 +366,7 @@ parse_turn (JsonNode * node, gboolean fallback, const gchar * source,
     const gchar * where, GError ** error)
 {
   static const gchar *const keys[] = { "id", "match", "transcript", "say",
-    "calls", "then", "latency-ms", NULL
+    "calls", "then", "filler", "latency-ms", NULL
   };
   VpEmuScenarioTurn *turn;
   JsonObject *object;
@@ -390,7 +391,8 @@ parse_turn (JsonNode * node, gboolean fallback, const gchar * source,
       || !get_string (object, "transcript", &turn->transcript, source, where,
           error)
       || !get_string (object, "say", &turn->say, source, where, error)
-      || !get_string (object, "then", &turn->then, source, where, error))
+      || !get_string (object, "then", &turn->then, source, where, error)
+      || !get_string (object, "filler", &turn->filler, source, where, error))
     goto fail;
 
   member = json_object_get_member (object, "match");
@@ -1120,6 +1122,7 @@ vp_emu_scenario_static_texts (VpEmuScenario * scenario)
 
     add_static (texts, turn->say);
     add_static (texts, turn->then);
+    add_static (texts, turn->filler);
   }
   if (scenario->fallback != NULL)
     add_static (texts, scenario->fallback->say);

@@ -31,6 +31,7 @@ typedef struct
   gchar *say;                   /* template */
   GPtrArray *calls;             /* VpEmuScenarioCall; empty for none */
   gchar *then;                  /* template, spoken after the tool responses */
+  gchar *filler;                /* template, spoken while non-blocking calls run */
   gint latency_ms;              /* < 0: the emulator's latency-ms */
 } VpEmuScenarioTurn;
 

@@ -52,12 +52,15 @@
 #define DEFAULT_SPEECH_RATE 4.0
 #define DEFAULT_CHUNK_MS 120
 #define DEFAULT_WAIT_FOR_PLAYBACK TRUE
+#define DEFAULT_STRICT TRUE
 #define DEFAULT_RECORD_LIMIT (64 * 1024 * 1024)
 
 /* How long vp_emulator_stop() waits for clients to answer close frames. */
 #define STOP_GRACE_MS 200
 
 static const gchar *const default_models[] = {
+  "gemini-3.8-live",
+  "gemini-3.8-live-extended-thinking",
   "gemini-3.1-flash-live-preview",
   "gemini-2.5-flash-native-audio-preview-12-2025",
   "gemini-2.5-flash-native-audio-preview-09-2025",
@@ -85,6 +88,7 @@ enum
   PROP_CHUNK_MS,
   PROP_MODELS,
   PROP_WAIT_FOR_PLAYBACK,
+  PROP_STRICT,
   PROP_RECORD_LIMIT,
   PROP_TLS_CERTIFICATE,
   PROP_URL,
@@ -472,6 +476,9 @@ vp_emulator_set_property (GObject * object, guint prop_id,
     case PROP_WAIT_FOR_PLAYBACK:
       self->wait_for_playback = g_value_get_boolean (value);
       break;
+    case PROP_STRICT:
+      self->strict = g_value_get_boolean (value);
+      break;
     case PROP_RECORD_LIMIT:
       self->record_limit = g_value_get_uint64 (value);
       break;
@@ -544,6 +551,9 @@ vp_emulator_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_WAIT_FOR_PLAYBACK:
       g_value_set_boolean (value, self->wait_for_playback);
+      break;
+    case PROP_STRICT:
+      g_value_set_boolean (value, self->strict);
       break;
     case PROP_RECORD_LIMIT:
       g_value_set_uint64 (value, self->record_limit);
@@ -744,6 +754,21 @@ vp_emulator_class_init (VpEmulatorClass * klass)
       DEFAULT_WAIT_FOR_PLAYBACK, rw);
 
   /**
+   * VpEmulator:strict:
+   *
+   * Play the service's refusals where its documentation was relaxed
+   * later: on 3.1 Flash Live, a clientContent that does not seed history
+   * at the start (historyConfig.initialHistoryInClientContent) closes the
+   * connection with 1007 "Request contains an invalid argument.", as the
+   * service does.  FALSE accepts it, as a later model page says.
+   */
+  properties[PROP_STRICT] =
+      g_param_spec_boolean ("strict", "Strict",
+      "Refuse what the service refuses though a later doc allows it (3.1: "
+      "clientContent except history seeding at the start closes 1007)",
+      DEFAULT_STRICT, rw);
+
+  /**
    * VpEmulator:record-limit:
    *
    * Bytes of client messages kept in the record; later messages are kept
@@ -792,6 +817,7 @@ vp_emulator_init (VpEmulator * self)
   self->speech_rate = DEFAULT_SPEECH_RATE;
   self->chunk_ms = DEFAULT_CHUNK_MS;
   self->wait_for_playback = DEFAULT_WAIT_FOR_PLAYBACK;
+  self->strict = DEFAULT_STRICT;
   self->record_limit = DEFAULT_RECORD_LIMIT;
   self->models = g_strdupv ((gchar **) default_models);
   self->record = json_array_new ();

@@ -187,8 +187,13 @@ try {
   if (!(latencyMs > 0 && latencyMs < 5000)) fail(`no plausible latency on the turn: ${first.latency}`);
   if (!(Number(first.cost.match(/\$([0-9.]+)/)?.[1]) > 0)) fail(`no cost on the turn: ${first.cost}`);
 
+  // The transcript runs ahead of the voice (on 3.8 the result is spoken in
+  // a turn of its own, after "Let me check." has played): wait for it.
+  const heardOf = (s) => s.remoteLevels.filter(([, l]) => l > 0.01).length * 0.02;
+  await until('the agent\'s audio at the browser (1.5 s over RMS 0.01)', 15000,
+    async () => { const s = await stats(); return heardOf(s) >= 1.5 && s.remotePeak >= 0.03; });
   const s1 = await stats();
-  const heard = s1.remoteLevels.filter(([, l]) => l > 0.01).length * 0.02;
+  const heard = heardOf(s1);
   log(`agent audio at the browser so far: ${heard.toFixed(1)} s over RMS 0.01, peak RMS ${s1.remotePeak.toFixed(3)}`);
   if (heard < 1.5 || s1.remotePeak < 0.03) fail('the agent\'s audio did not arrive at the browser');
 

@@ -69,7 +69,7 @@ def check_offline():
     assert session.get_state() == Voxpipe.SessionState.IDLE
 
     setup = session.dup_setup()
-    assert setup.model == 'gemini-3.1-flash-live-preview'
+    assert setup.model == 'gemini-3.8-live'
     setup.system_instruction = 'Be brief.'
     session.set_setup(setup)
     assert session.dup_setup().system_instruction == 'Be brief.'

@@ -192,6 +192,9 @@ test_tool_call_round_trip (Fixture * f, gconstpointer data)
 
   answer_first_call (f, "{\"output\":{\"available\":true,\"time\":\"21:15\","
       "\"table\":7}}");
+  /* 3.8: the call is non-blocking, so the turn that made it ends (before
+   * or after the answer), then a turn of its own speaks the result. */
+  vpt_recorder_wait (f->recorder, "turn-complete", &at);
   vpt_recorder_wait (f->recorder, "generation-complete", &at);
   vpt_recorder_wait (f->recorder, "turn-complete", &at);
   vpt_recorder_wait (f->recorder, "usage", NULL);
@@ -225,7 +228,13 @@ test_tool_call_cancelled (Fixture * f, gconstpointer data)
   guint at = 0;
   g_autoptr (GError) error = NULL;
   g_auto (GStrv) parts = NULL;
+  g_autoptr (VpSetupConfig) setup = vp_live_session_dup_setup (f->session);
 
+  /* 3.1: a blocking call, which a barge-in cancels (3.8's non-blocking
+   * calls run on). */
+  g_free (setup->model);
+  setup->model = g_strdup (VP_MODEL_31);
+  vp_live_session_set_setup (f->session, setup);
   connect_and_wait (f);
   vp_live_session_send_text (f->session,
       "Do you have a table for four tomorrow at eight?");

@@ -285,6 +285,10 @@ test_model_25_non_blocking (Fixture * f, gconstpointer data)
   turn (f, "place the order");
   kitchen_id = vpt_recorder_started_id (f->r, "notify_kitchen", 0);
   visit_id = vpt_recorder_started_id (f->r, "log_visit", 0);
+  /* Non-blocking: the turn ended before the answers; wait for them. */
+  vpt_recorder_wait (f->r, "tool-result:*notify_kitchen", NULL);
+  vpt_recorder_wait (f->r, "tool-result:*log_visit", NULL);
+  record_sync (f->session, f->emulator, "sync");
   root = record_parse (f->emulator);
   kitchen = record_responses_for (root, kitchen_id);
   visit = record_responses_for (root, visit_id);

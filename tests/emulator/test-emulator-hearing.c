@@ -178,6 +178,8 @@ test_bad_hearing_value (void)
   g_object_unref (emu);
 }
 
+/* clientContent mid-session: on 2.5, which takes it (3.1 closes 1007:
+ * the strict emulator, test-emulator-models.c). */
 static gchar *
 content_turn (const gchar * text, gboolean complete)
 {
@@ -193,7 +195,7 @@ test_whole_content_turn (void)
 {
   gchar *path = receptionist_path ();
   VpEmulator *emu = emulator_start ("scenario-file", path, NULL);
-  Client *c = client_ready (emu, MODEL_31, NULL);
+  Client *c = client_ready (emu, MODEL_25, NULL);
   gint tci, tc;
   guint i;
 
@@ -219,7 +221,7 @@ test_placeholder_after_speech (void)
 {
   gchar *path = receptionist_path ();
   VpEmulator *emu = emulator_start ("scenario-file", path, NULL);
-  Client *c = client_ready (emu, MODEL_31, NULL);
+  Client *c = client_ready (emu, MODEL_25, NULL);
   GBytes *pcm = speech ("What is on the menu?", 16000);
   gint ii, tci, tc;
   guint i;

@@ -25,7 +25,7 @@ import { mkdtempSync, mkdirSync, readFileSync, existsSync, rmSync, createWriteSt
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GoogleGenAI, Modality, Type } from '@google/genai';
+import { GoogleGenAI, Modality, Type, Behavior, FunctionResponseScheduling } from '@google/genai';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 // The package's exports map hides package.json; read it from disk.
@@ -795,6 +795,36 @@ describe(`@google/genai ${SDK_VERSION} against voxpipe-emulator`, { timeout: 240
     conn.session.sendRealtimeInput({ activityEnd: {} });
     assert.deepEqual(conn.errors, []);
     assertNoShapeErrors(conn);
+  });
+
+  test('7. 3.8 Live: a NON_BLOCKING declaration, the turn ends while the call runs, a WHEN_IDLE response spoken after', { timeout: 60000 }, async (t) => {
+    const tools = [{ functionDeclarations: [{
+      name: 'get_weather', description: 'Current weather for a city', behavior: Behavior.NON_BLOCKING,
+      parameters: { type: Type.OBJECT, properties: { city: { type: Type.STRING } }, required: ['city'] },
+    }] }];
+    const conn = await connect(newAi(emu), 'non-blocking', baseConfig({ tools }), { model: 'gemini-3.8-live' });
+    const from = conn.msgs.length;
+    conn.session.sendRealtimeInput({ text: TOOL_TRIGGER });
+    const tci = await conn.waitFor(isToolCall, { from, what: 'toolCall' });
+    const call = conn.msgs[tci].toolCall.functionCalls.find((c) => c.name === 'get_weather');
+    assert.ok(call, `no get_weather call in ${JSON.stringify(conn.msgs[tci].toolCall)}`);
+    // Non-blocking: the model ends its turn without waiting for the response.
+    const tc = await conn.waitFor(isTurnComplete, { from: tci + 1, what: 'turnComplete while the call runs' });
+    const tempC = 11 + Math.floor(Math.random() * 20);
+    const after = conn.msgs.length;
+    conn.session.sendToolResponse({ functionResponses: [{
+      id: call.id, name: call.name, response: { output: { tempC, sky: 'sunny' } },
+      scheduling: FunctionResponseScheduling.WHEN_IDLE,
+    }] });
+    const rtc = await conn.waitFor(isTurnComplete, { from: after, what: 'turnComplete of the turn that speaks the result' });
+    const msgs = conn.msgs.slice(after, rtc + 1);
+    checkAudio(msgs, 'the result of the non-blocking call');
+    const said = outputText(msgs);
+    assert.ok(said.includes(String(tempC)), `result turn ${JSON.stringify(said)} does not contain tempC=${tempC}`);
+    assert.equal(conn.close, null, `closed unexpectedly: ${JSON.stringify(conn.close)}`);
+    assert.deepEqual(conn.errors, []);
+    assertNoShapeErrors(conn);
+    t.diagnostic(`toolCall at ${tci}, turnComplete at ${tc} before the response; result ${JSON.stringify(said)}`);
   });
 
   test('6a. wrong API key: onclose 1007 "API key not valid", connect() never resolves', { timeout: 30000 }, async () => {

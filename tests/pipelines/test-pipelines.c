@@ -380,7 +380,9 @@ GST_START_TEST (test_runner_receptionist)
     "turn 1: voice-to-voice latency ",
     "tool call: check_availability(",
     "tool answer: check_availability -> ",
-    "agent: Let me check. We have a table for four",
+    "agent: Let me check. [a tool runs on]",
+    /* 3.8: check_availability is non-blocking; its result in turn 2. */
+    "agent: We have a table for four",
     "--- summary ---",
     "turns: 1 complete",
     "voice-to-voice latency: p50 ",
@@ -430,8 +432,10 @@ GST_START_TEST (test_runner_whole_call)
   const gchar *expected[] = {
     "caller: Can I book a table for four?",
     "tool call: check_availability(",
-    "agent: Let me check. We have a table for four at 20:00 tomorrow. "
-        "Shall I book it?",
+    /* 3.8: check_availability runs on while the model's turn ends, and
+     * the result comes in a turn of its own. */
+    "agent: Let me check. [a tool runs on]",
+    "agent: We have a table for four at 20:00 tomorrow. Shall I book it?",
     "caller: Yes please, book it under the name Ana.",
     "tool call: book_table(",
     "\"name\":\"Ana\"",

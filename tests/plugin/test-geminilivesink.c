@@ -156,7 +156,7 @@ GST_START_TEST (test_properties)
     fail_if (pspec->flags & G_PARAM_READABLE);
 
     g_object_get (element, "model", &string, NULL);
-    fail_unless_equals_string (string, "gemini-3.1-flash-live-preview");
+    fail_unless_equals_string (string, "gemini-3.8-live");
     g_free (string);
     g_object_get (element, "endpoint", &string, NULL);
     fail_unless_equals_string (string,

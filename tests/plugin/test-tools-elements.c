@@ -202,8 +202,11 @@ test_app_answers (void)
 {
   g_autofree gchar *tools = data_path ("tools-app.json");
   g_autofree gchar *scenario = data_path ("tools-app.scenario.json");
+  /* 3.1: blocking calls, so the one turn holds the call and its answer
+   * (3.8's non-blocking calls: tests/plugin/test-non-blocking.c). */
   g_autofree gchar *description = g_strdup_printf ("appsrc is-live=true "
       "format=time caps=%s ! geminilivesink name=agent session=tt-app "
+      "model=gemini-3.1-flash-live-preview "
       "endpoint=local scenario=\"%s\" tools-file=\"%s\" "
       "geminilivesrc session=tt-app ! fakesink sync=false", MIC_CAPS,
       scenario, tools);
@@ -301,8 +304,7 @@ test_nobody_answers (void)
 {
   g_autofree gchar *tools = data_path ("tools-app.json");
   g_autofree gchar *scenario = data_path ("tools-app.scenario.json");
-  g_autofree gchar *description = g_strdup_printf ("appsrc is-live=true "
-      "format=time caps=%s ! geminilivesink name=agent session=tt-none "
+  g_autofree gchar *description = g_strdup_printf ("appsrc is-live=true " "format=time caps=%s ! geminilivesink name=agent session=tt-none " "model=gemini-3.1-flash-live-preview "     /* blocking: one turn */
       "endpoint=local scenario=\"%s\" tools-file=\"%s\" "
       "geminilivesrc session=tt-none ! fakesink sync=false", MIC_CAPS,
       scenario, tools);
