@@ -1034,8 +1034,12 @@ render_node (JsonNode * node, JsonObject * results, const gchar * input,
         g_free (def);
         return json_node_copy (value);
       }
-      if (def != NULL)
-        return json_node_init_string (json_node_alloc (), def);
+      if (def != NULL) {
+        JsonNode *fallback = json_node_init_string (json_node_alloc (), def);
+
+        g_free (def);
+        return fallback;
+      }
     }
 
     {

@@ -18,7 +18,9 @@
 #include <gio/gio.h>
 #include <gst/audio/audio.h>
 #include <pocketsphinx.h>
+#include <sphinxbase/ckd_alloc.h>
 #include <sphinxbase/err.h>
+#include <sphinxbase/jsgf.h>
 
 #define RECOGNIZER_RATE 16000
 #define SEARCH_NAME "phrases"
@@ -96,17 +98,48 @@ phrase_known (VpRecognizer * recognizer, const gchar * phrase)
   guint i;
 
   for (i = 0; words[i] != NULL; i++) {
+    char *phones;
+
     if (*words[i] == '\0')
       continue;
-    if (ps_lookup_word (recognizer->ps, words[i]) == NULL) {
+    /* The pronunciation, which is the caller's to free. */
+    phones = ps_lookup_word (recognizer->ps, words[i]);
+    if (phones == NULL) {
       known = FALSE;
       break;
     }
+    ckd_free (phones);
     known = TRUE;
   }
   g_strfreev (words);
 
   return known;
+}
+
+/* What ps_set_jsgf_string() does, without its leak: the parsed grammar is
+ * freed once its FSG is built (pocketsphinx 5prealpha never frees it). */
+static gboolean
+set_grammar (ps_decoder_t * ps, const gchar * text)
+{
+  jsgf_t *jsgf = jsgf_parse_string (text, NULL);
+  jsgf_rule_t *rule;
+  fsg_model_t *fsg = NULL;
+  gboolean ok = FALSE;
+
+  if (jsgf == NULL)
+    return FALSE;
+  rule = jsgf_get_public_rule (jsgf);
+  if (rule != NULL)
+    fsg = jsgf_build_fsg (jsgf, rule, ps_get_logmath (ps),
+        cmd_ln_float32_r (ps_get_config (ps), "-lw"));
+  if (fsg != NULL) {
+    ok = ps_set_fsg (ps, SEARCH_NAME, fsg) >= 0
+        && ps_set_search (ps, SEARCH_NAME) >= 0;
+    fsg_model_free (fsg);
+  }
+  jsgf_grammar_free (jsgf);
+
+  return ok;
 }
 
 gboolean
@@ -138,8 +171,7 @@ vp_recognizer_set_phrases (VpRecognizer * recognizer,
     return TRUE;
   }
 
-  if (ps_set_jsgf_string (recognizer->ps, SEARCH_NAME, jsgf->str) < 0
-      || ps_set_search (recognizer->ps, SEARCH_NAME) < 0) {
+  if (!set_grammar (recognizer->ps, jsgf->str)) {
     g_string_free (jsgf, TRUE);
     g_clear_pointer (&recognizer->grammar, g_free);
     return FALSE;
