@@ -17,6 +17,7 @@
 #include <voxpipe.h>
 #include <voxpipe-emulator.h>
 
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -292,6 +293,12 @@ main (int argc, char **argv)
         "Where to write the receptionist's voice", "WAV"},
     {NULL}
   };
+
+  /* Our texts are UTF-8 ("…"): in the C locale GLib would print them
+   * as "?", so a locale without a charset gets C.UTF-8's. */
+  setlocale (LC_ALL, "");
+  if (!g_get_charset (NULL))
+    setlocale (LC_CTYPE, "C.UTF-8");
 
   context = g_option_context_new ("— a caller phones the restaurant");
   g_option_context_add_main_entries (context, entries, NULL);

@@ -25,10 +25,12 @@
 #include <voxpipe.h>
 #include <voxpipe-emulator.h>
 
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
 #define CALLER_RATE 16000
+#define FRAME_MS 20
 
 static const gchar *caller_lines[] = {
   "Can I book a table for four?",
@@ -45,6 +47,9 @@ typedef struct
   sqlite3 *db;
   guint line;
   guint64 caller_samples;
+  GBytes *speaking;             /* the caller's line being said */
+  gsize spoken;                 /* bytes of it pushed so far */
+  gint64 speaking_since;        /* monotonic µs when it began */
   GString *said;                /* the receptionist's current turn */
   gboolean failed;
 } App;
@@ -231,6 +236,31 @@ on_tool_call (GstElement * agent, const gchar * id, const gchar * name,
 
 /* The caller */
 
+/* Pushes what of the caller's line is due by now, in 20 ms buffers. */
+static gboolean
+say_frames (gpointer data)
+{
+  App *app = data;
+  gsize frame = CALLER_RATE * FRAME_MS / 1000 * 2;
+  gsize total = g_bytes_get_size (app->speaking);
+  gsize due = (g_get_monotonic_time () - app->speaking_since) *
+      CALLER_RATE / G_USEC_PER_SEC * 2;
+
+  while (app->spoken + frame <= MIN (due + frame, total)) {
+    GstBuffer *buffer = gst_buffer_new_allocate (NULL, frame, NULL);
+
+    gst_buffer_fill (buffer, 0, (const guint8 *) g_bytes_get_data
+        (app->speaking, NULL) + app->spoken, frame);
+    gst_app_src_push_buffer (GST_APP_SRC (app->caller), buffer);
+    app->spoken += frame;
+    app->caller_samples += frame / 2;
+  }
+  if (app->spoken + frame <= total)
+    return G_SOURCE_CONTINUE;
+  g_clear_pointer (&app->speaking, g_bytes_unref);
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 say_next_line (gpointer data)
 {
@@ -238,9 +268,8 @@ say_next_line (gpointer data)
   g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) speech = NULL;
   const gchar *text;
-  GstBuffer *buffer;
-  gsize silence = CALLER_RATE * 2;      /* 1 s after the line */
-  GstMapInfo map;
+  gsize silence = CALLER_RATE;  /* samples: 1 s after the line */
+  gpointer line;
   gsize size;
 
   if (app->line >= G_N_ELEMENTS (caller_lines)) {
@@ -258,14 +287,16 @@ say_next_line (gpointer data)
   }
   g_print ("caller: %s\n", text);
 
+  /* The line, then 1 s of silence, said in real time as a microphone
+   * would: pushed all at once, the whole line would arrive together and
+   * the end of the speech would seem a second earlier than it is. */
   size = g_bytes_get_size (speech);
-  buffer = gst_buffer_new_allocate (NULL, size + silence * 2, NULL);
-  gst_buffer_map (buffer, &map, GST_MAP_WRITE);
-  memcpy (map.data, g_bytes_get_data (speech, NULL), size);
-  memset (map.data + size, 0, silence * 2);
-  gst_buffer_unmap (buffer, &map);
-  app->caller_samples += (size + silence * 2) / 2;
-  gst_app_src_push_buffer (GST_APP_SRC (app->caller), buffer);
+  line = g_malloc0 (size + silence * 2);
+  memcpy (line, g_bytes_get_data (speech, NULL), size);
+  app->speaking = g_bytes_new_take (line, size + silence * 2);
+  app->spoken = 0;
+  app->speaking_since = g_get_monotonic_time ();
+  g_timeout_add (FRAME_MS, say_frames, app);
   return G_SOURCE_REMOVE;
 }
 
@@ -323,6 +354,29 @@ on_bus (GstBus * bus, GstMessage * msg, gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+static gboolean
+have_geminilive (void)
+{
+  GstPluginFeature *feature =
+      gst_registry_lookup_feature (gst_registry_get (), "geminilivesink");
+
+  if (feature == NULL)
+    return FALSE;
+  gst_object_unref (feature);
+  return TRUE;
+}
+
+/* GST_PLUGIN_PATH first (meson devenv sets it), then this build's
+ * plugin: the example runs from the build tree as it is. */
+static gboolean
+find_geminilive (void)
+{
+  if (!have_geminilive () && g_file_test (VP_PLUGIN_BUILD_DIR,
+          G_FILE_TEST_IS_DIR))
+    gst_registry_scan_path (gst_registry_get (), VP_PLUGIN_BUILD_DIR);
+  return have_geminilive ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -346,12 +400,24 @@ main (int argc, char **argv)
     {NULL}
   };
 
+  /* Our texts are UTF-8 ("…"): in the C locale GLib would print them
+   * as "?", so a locale without a charset gets C.UTF-8's. */
+  setlocale (LC_ALL, "");
+  if (!g_get_charset (NULL))
+    setlocale (LC_CTYPE, "C.UTF-8");
+
   context = g_option_context_new ("— the Bella Vista receptionist");
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_add_group (context, gst_init_get_option_group ());
   if (!g_option_context_parse (context, &argc, &argv, &error)) {
     g_printerr ("%s\n", error->message);
     return 2;
+  }
+  if (!find_geminilive ()) {
+    g_printerr ("receptionist: the geminilive plugin is not in %s nor on "
+        "GST_PLUGIN_PATH; build it (ninja -C build) or set GST_PLUGIN_PATH "
+        "to the build's gst-plugins directory.\n", VP_PLUGIN_BUILD_DIR);
+    return 1;
   }
   if (!db_open (&app, db_path))
     return 1;
@@ -370,7 +436,8 @@ main (int argc, char **argv)
       "geminilivesrc session=bella ! wavenc ! filesink location=\"%s\"",
       CALLER_RATE, endpoint, pipelines, pipelines, pipelines, output);
 
-  app.pipeline = gst_parse_launch (description, &error);
+  app.pipeline = gst_parse_launch_full (description, NULL,
+      GST_PARSE_FLAG_FATAL_ERRORS, &error);
   if (app.pipeline == NULL) {
     g_printerr ("Cannot build the pipeline: %s\n", error->message);
     return 1;
@@ -402,6 +469,7 @@ main (int argc, char **argv)
   gst_object_unref (app.pipeline);
   g_main_loop_unref (app.loop);
   g_string_free (app.said, TRUE);
+  g_clear_pointer (&app.speaking, g_bytes_unref);
   sqlite3_close (app.db);
   return app.failed ? 1 : 0;
 }

@@ -8,7 +8,12 @@ The user talks; the model calls add_task, list_tasks and complete_task;
 this script answers them from a SQLite database through the geminilivesink
 signals (GObject Introspection), and the model says the result.
 
-    tasks.py [--db tasks.db] [--endpoint local|wss://...] [--output tasks.wav]
+    examples/tasks.py [--db tasks.db] [--endpoint local|wss://...] [--output tasks.wav]
+
+It runs with Debian's python3 and python3-gi.  It finds Voxpipe's
+typelibs, libraries and plugin on GI_TYPELIB_PATH, LD_LIBRARY_PATH and
+GST_PLUGIN_PATH (`meson devenv -C build ../examples/tasks.py` sets them), or
+else in the build tree: $VP_BUILD_DIR, by default build/ beside examples/.
 
 The user's lines are espeak-ng speech from libvoxpipe-emulator (VoxpipeEmulator.speech_synthesize)
 pushed into an appsrc, one after each of the model's turns, so the example
@@ -23,9 +28,33 @@ import sys
 
 import gi
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+BUILD = os.environ.get("VP_BUILD_DIR",
+                       os.path.normpath(os.path.join(HERE, os.pardir, "build")))
+
+
+def use_build_tree():
+    """Adds the build tree's typelibs and libraries to GI's search paths,
+    so that the example runs from a checkout without installing."""
+    gi.require_version("GIRepository", "2.0")
+    from gi.repository import GIRepository
+    for lib in ("client", "emulator"):
+        directory = os.path.join(BUILD, "libpipeline", lib)
+        if os.path.isdir(directory):
+            GIRepository.Repository.prepend_search_path(directory)
+            GIRepository.Repository.prepend_library_path(directory)
+
+
+use_build_tree()
 gi.require_version("Gst", "1.0")
-gi.require_version("Voxpipe", "1.0")
-gi.require_version("VoxpipeEmulator", "1.0")
+try:
+    gi.require_version("Voxpipe", "1.0")
+    gi.require_version("VoxpipeEmulator", "1.0")
+except ValueError:
+    sys.exit("tasks.py: Voxpipe's typelibs are not found: build Voxpipe "
+             "(./bootstrap, or meson setup build && ninja -C build), then run "
+             "meson devenv -C build ../examples/tasks.py, or set VP_BUILD_DIR "
+             "to the build directory.")
 from gi.repository import GLib, Gst, Voxpipe, VoxpipeEmulator  # noqa: E402
 
 RATE = 16000
@@ -35,7 +64,6 @@ USER_LINES = [
     "I bought the milk, mark it done.",
     "Thanks, goodbye.",
 ]
-HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 class Tasks:
@@ -177,6 +205,14 @@ def main():
                         help="where to write the assistant's voice")
     args = parser.parse_args()
     Gst.init(None)
+    if Gst.ElementFactory.find("geminilivesink") is None:
+        plugins = os.path.join(BUILD, "gst-plugins")
+        if os.path.isdir(plugins):
+            Gst.Registry.get().scan_path(plugins)
+    if Gst.ElementFactory.find("geminilivesink") is None:
+        sys.exit("tasks.py: the geminilive plugin is not found: set "
+                 "GST_PLUGIN_PATH to the build's gst-plugins directory, or "
+                 "run meson devenv -C build ../examples/tasks.py.")
     return Call(args).run()
 
 

@@ -17,6 +17,7 @@
 
 #include "vp-emulator.h"
 
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,6 +254,12 @@ main (int argc, char **argv)
   gchar *url;
   gint status = 0;
   guint i, sigint, sigterm;
+
+  /* Our texts are UTF-8 ("…"): in the C locale GLib would print them
+   * as "?", so a locale without a charset gets C.UTF-8's. */
+  setlocale (LC_ALL, "");
+  if (!g_get_charset (NULL))
+    setlocale (LC_CTYPE, "C.UTF-8");
 
   context = g_option_context_new ("- a local Gemini Live API");
   g_option_context_set_summary (context,

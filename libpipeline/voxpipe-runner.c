@@ -284,7 +284,11 @@ print_summary (Runner * r)
     printf ("\n");
     printf ("cost: $%.4f\n", r->cost_usd);
   } else {
-    printf ("audio, tokens, cost: no usage reported\n");
+    /* Stopped (Ctrl-C, an error) before the service reported usage: it
+     * does at the end of each turn. */
+    printf ("audio, tokens: not reported yet\n");
+    printf ("cost: $0.0000 reported (the service reports usage as each "
+        "turn ends; none had ended)\n");
   }
   fflush (stdout);
 }
@@ -396,6 +400,90 @@ on_timeout (gpointer user_data)
 
 /* ------------------------------------------------------------------------ */
 
+static gint
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const gchar * const *) a, *(const gchar * const *) b);
+}
+
+/* A sound card GStreamer's autoaudiosrc/autoaudiosink could open: an
+ * ALSA PCM device, or a PulseAudio or PipeWire server. */
+static gboolean
+have_sound_card (void)
+{
+  const gchar *runtime = g_get_user_runtime_dir ();
+  const gchar *sockets[] = { "pulse/native", "pipewire-0" };
+  g_autoptr (GDir) dir = NULL;
+  const gchar *name;
+  guint i;
+
+  if (g_getenv ("PULSE_SERVER") != NULL)
+    return TRUE;
+  for (i = 0; i < G_N_ELEMENTS (sockets); i++) {
+    g_autofree gchar *path = g_build_filename (runtime, sockets[i], NULL);
+    if (g_file_test (path, G_FILE_TEST_EXISTS))
+      return TRUE;
+  }
+  if (g_file_test ("/run/pulse/native", G_FILE_TEST_EXISTS))
+    return TRUE;
+  dir = g_dir_open ("/dev/snd", 0, NULL);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_prefix (name, "pcmC"))
+      return TRUE;
+  return FALSE;
+}
+
+/* With no sound card, autoaudiosrc and autoaudiosink print tens of lines
+ * of ALSA and OpenAL errors: say once what to do instead.  Returns the
+ * hint, or NULL when the pipeline needs no sound card. */
+static gchar *
+sound_card_hint (GPtrArray * launchv, GHashTable * vars, GHashTable * used)
+{
+  GString *hint = g_string_new (NULL);
+  GHashTableIter iter;
+  gpointer key;
+  gboolean needed = FALSE;
+  guint i;
+
+  for (i = 0; i < launchv->len && launchv->pdata[i] != NULL; i++)
+    needed |= strstr (launchv->pdata[i], "autoaudiosrc") != NULL
+        || strstr (launchv->pdata[i], "autoaudiosink") != NULL;
+  if (!needed)
+    return g_string_free (hint, TRUE);
+
+  g_hash_table_iter_init (&iter, used);
+  while (g_hash_table_iter_next (&iter, &key, NULL)) {
+    const gchar *value = g_hash_table_lookup (vars, key);
+
+    if (value != NULL && strstr (value, "autoaudiosrc") != NULL)
+      g_string_append_printf (hint, " -D '%s=filesrc location=question.wav "
+          "! wavparse' (any WAV)", (gchar *) key);
+    else if (value != NULL && strstr (value, "autoaudiosink") != NULL)
+      g_string_append_printf (hint, " -D '%s=wavenc ! filesink "
+          "location=reply.wav'", (gchar *) key);
+  }
+  if (hint->len > 0)
+    g_string_prepend (hint, "use files instead:");
+  else
+    g_string_append (hint, "replace autoaudiosrc by filesrc location=… ! "
+        "wavparse and autoaudiosink by wavenc ! filesink location=…");
+  return g_string_free (hint, FALSE);
+}
+
+/* "a, b, c": the sorted names of @used, or "none". */
+static gchar *
+used_names (GHashTable * used)
+{
+  g_autofree const gchar **names =
+      (const gchar **) g_hash_table_get_keys_as_array (used, NULL);
+  guint n = g_hash_table_size (used);
+
+  if (n == 0)
+    return g_strdup ("none");
+  qsort (names, n, sizeof (gchar *), (GCompareFunc) compare_names);
+  return g_strjoinv (", ", (gchar **) names);
+}
+
 /* The model of the pipeline's geminilive element (its sink's). */
 static gchar *
 pipeline_model (GstElement * pipeline)
@@ -422,6 +510,7 @@ main (int argc, char **argv)
 {
   g_autofree gchar *file = NULL;
   g_auto (GStrv) defines = NULL;
+  g_autoptr (GHashTable) used = NULL;
   g_auto (GStrv) rest = NULL;
   gboolean quiet = FALSE, version = FALSE;
   g_autofree gchar *usage_log = NULL;
@@ -456,7 +545,11 @@ main (int argc, char **argv)
   Runner r = { 0, };
   guint i;
 
+  /* Our texts are UTF-8 ("…"): in the C locale GLib would print them
+   * as "?", so a locale without a charset gets C.UTF-8's. */
   setlocale (LC_ALL, "");
+  if (!g_get_charset (NULL))
+    setlocale (LC_CTYPE, "C.UTF-8");
 
   /* voxpipe serve …: the gateway (voxpipe-serve.c). */
   if (argc > 1 && g_str_equal (argv[1], "serve"))
@@ -523,17 +616,44 @@ main (int argc, char **argv)
   /* Arguments are expanded one by one, and parsed as gst-launch-1.0 does
    * (an argument with spaces stays one value). */
   launchv = g_ptr_array_new_with_free_func (g_free);
+  used = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   if (body != NULL) {
-    g_ptr_array_add (launchv, vp_pipeline_expand (body, vars, &error));
+    g_ptr_array_add (launchv, vp_pipeline_expand_used (body, vars, used,
+            &error));
   } else {
     for (i = 0; rest[i] != NULL && error == NULL; i++)
-      g_ptr_array_add (launchv, vp_pipeline_expand (rest[i], vars, &error));
+      g_ptr_array_add (launchv, vp_pipeline_expand_used (rest[i], vars, used,
+              &error));
   }
   if (error != NULL) {
     fprintf (stderr, "voxpipe: %s\n", error->message);
     return EXIT_FAILURE;
   }
+  /* A -D the pipeline never reads is a typo or the wrong file: say so
+   * rather than run without it. */
+  for (i = 0; defines != NULL && defines[i] != NULL; i++) {
+    g_autofree gchar *name = g_strndup (defines[i],
+        strcspn (defines[i], "="));
+
+    if (!g_hash_table_contains (used, name)) {
+      g_autofree gchar *names = used_names (used);
+      fprintf (stderr, "voxpipe: -D %s is not used by this pipeline; "
+          "the variables it has are: %s\n", name, names);
+      return EXIT_USAGE;
+    }
+  }
   g_ptr_array_add (launchv, NULL);
+
+  if (!have_sound_card ()) {
+    g_autofree gchar *hint = sound_card_hint (launchv, vars, used);
+
+    if (hint != NULL) {
+      fprintf (stderr, "voxpipe: this pipeline needs a sound card and there "
+          "is none (no /dev/snd device, no PulseAudio or PipeWire); %s\n",
+          hint);
+      return EXIT_FAILURE;
+    }
+  }
 
   vp_pipeline_ensure_geminilive ();
 

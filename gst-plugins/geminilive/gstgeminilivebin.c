@@ -9,7 +9,8 @@
  * @see_also: geminilivesink, geminilivesrc
  *
  * Both sides of a Gemini Live session in one element: the user's audio
- * goes into the `sink` pad, the model's voice comes out of the `src` pad
+ * (any raw audio: it is converted and resampled inside) goes into the
+ * `sink` pad, the model's voice comes out of the `src` pad
  * and its transcription out of the `text` pad.  Inside are a
  * geminilivesink and a geminilivesrc sharing a private session name.  It
  * has the sink's configuration properties, signals and messages, and the
@@ -20,7 +21,7 @@
  * ## Example launch line
  * |[
  * gst-launch-1.0 -m filesrc location=question.wav ! wavparse ! \
- *     audioconvert ! audioresample ! geminilive endpoint=local num-turns=1 ! \
+ *     geminilive endpoint=local num-turns=1 ! \
  *     wavenc ! filesink location=reply.wav
  * ]|
  */
@@ -60,9 +61,7 @@ enum
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
-    GST_PAD_SINK, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS ("audio/x-raw, format=S16LE, layout=interleaved, "
-        "channels=1, rate=[8000, 48000]"));
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS ("audio/x-raw"));
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC, GST_PAD_ALWAYS,
     GST_STATIC_CAPS ("audio/x-raw, format=S16LE, layout=interleaved, "
@@ -140,16 +139,24 @@ gst_gemini_live_bin_init (GstGeminiLiveBin * self)
   static gint counter = 0;
   g_autofree gchar *session = g_strdup_printf ("geminilive-%d",
       g_atomic_int_add (&counter, 1));
+  GstElement *convert, *resample;
   GstPadTemplate *templ;
   GstPad *pad;
 
   self->sink = gst_element_factory_make ("geminilivesink", "sink");
+  /* Any raw audio in: the session takes S16LE mono at 8-48 kHz.  With
+   * those caps already, both are passthrough. */
+  convert = gst_element_factory_make ("audioconvert", "convert");
+  resample = gst_element_factory_make ("audioresample", "resample");
+  g_assert (convert != NULL && resample != NULL);
   self->src = gst_element_factory_make ("geminilivesrc", "src");
   g_assert (self->sink != NULL && self->src != NULL);
   g_object_set (self->sink, "session", session, NULL);
   g_object_set (self->src, "session", session, NULL);
   gst_gemini_live_sink_set_event_target (self->sink, GST_ELEMENT (self));
-  gst_bin_add_many (GST_BIN (self), self->sink, self->src, NULL);
+  gst_bin_add_many (GST_BIN (self), convert, resample, self->sink, self->src,
+      NULL);
+  gst_element_link_many (convert, resample, self->sink, NULL);
   /* A live src (NO_PREROLL) beside a sink that prerolls.  Without this,
    * when the sink prerolls between two of the bin's state changes, GstBin
    * drops its ASYNC_DONE ("nothing pending") while the parent still holds
@@ -157,7 +164,7 @@ gst_gemini_live_bin_init (GstGeminiLiveBin * self)
    * and the sinks after the src wait in preroll for ever. */
   g_object_set (self, "async-handling", TRUE, NULL);
 
-  pad = gst_element_get_static_pad (self->sink, "sink");
+  pad = gst_element_get_static_pad (convert, "sink");
   gst_element_add_pad (GST_ELEMENT (self), gst_ghost_pad_new ("sink", pad));
   gst_object_unref (pad);
   pad = gst_element_get_static_pad (self->src, "src");

@@ -146,8 +146,10 @@ static const Property properties[GST_GEMINI_LIVE_CONFIG_N_PROPERTIES] = {
       BY_UPDATE),
   [GST_GEMINI_LIVE_CONFIG_SILENCE_DURATION_MS] = NUMBER (KIND_INT,
       "silence-duration-ms", "Silence duration",
-      "Server VAD: milliseconds of silence that end a turn; -1 for the "
-      "service's default", -1, 10000, -1, silence_duration_ms, DERIVED,
+      "Milliseconds of silence that end a turn: the service's VAD (-1: its "
+      "default) or, with vad=client, how long voice must stay off (-1: 600 "
+      "ms; shorter splits a question at its pauses)", -1, 10000, -1,
+      silence_duration_ms, DERIVED,
       BY_UPDATE),
   [GST_GEMINI_LIVE_CONFIG_ACTIVITY_HANDLING] = ENUM ("activity-handling",
       "Activity handling", "Whether user speech interrupts the model",

@@ -52,6 +52,8 @@ struct _GstGeminiLiveShared
   gboolean end_after_turn;      /* end-call: over when this turn completes */
   gboolean over;                /* the src played the conversation out */
   gboolean has_latency;         /* a turn of this session started */
+  /* Text since the role's last finished=TRUE (see finish_transcripts()). */
+  gboolean transcript_open[2];  /* input, output */
   gdouble last_latency_ms;      /* its voice-to-voice latency, or -1 */
 };
 
@@ -311,10 +313,47 @@ emit_transcript (GstGeminiLiveShared * shared, const gchar * role,
           G_TYPE_BOOLEAN, finished, NULL), "transcript", role, text, finished);
 }
 
+/* Notes whether @role (0 input, 1 output) has text not yet finished. */
+static void
+track_transcript (GstGeminiLiveShared * shared, guint role,
+    const gchar * text, gboolean finished)
+{
+  g_mutex_lock (&shared->lock);
+  if (finished)
+    shared->transcript_open[role] = FALSE;
+  else if (text != NULL && *text != '\0')
+    shared->transcript_open[role] = TRUE;
+  g_mutex_unlock (&shared->lock);
+}
+
+/* The service marks a transcript finished only sometimes (some models,
+ * not after every turn): at the turn's end, each role with text still
+ * open gets an empty piece with finished=TRUE, so applications can rely
+ * on it to end a line. */
+static void
+finish_transcripts (GstGeminiLiveShared * shared, gboolean input)
+{
+  static const gchar *roles[] = { "input", "output" };
+  gboolean open[2] = { FALSE, FALSE };
+  guint i;
+
+  g_mutex_lock (&shared->lock);
+  /* After a barge-in the user's words belong to the coming turn. */
+  for (i = input ? 0 : 1; i < 2; i++) {
+    open[i] = shared->transcript_open[i];
+    shared->transcript_open[i] = FALSE;
+  }
+  g_mutex_unlock (&shared->lock);
+  for (i = 0; i < 2; i++)
+    if (open[i])
+      emit_transcript (shared, roles[i], "", TRUE);
+}
+
 static void
 on_input_transcription (VpLiveSession * session, const gchar * text,
     gboolean finished, GstGeminiLiveShared * shared)
 {
+  track_transcript (shared, 0, text, finished);
   emit_transcript (shared, "input", text, finished);
 }
 
@@ -327,6 +366,7 @@ on_output_transcription (VpLiveSession * session, const gchar * text,
   if (*text != '\0')
     gst_gemini_live_playout_push_text (shared->playout, text);
   g_mutex_unlock (&shared->lock);
+  track_transcript (shared, 1, text, finished);
   emit_transcript (shared, "output", text, finished);
 }
 
@@ -349,10 +389,11 @@ static void
 on_turn_complete (VpLiveSession * session, const gchar * reason,
     GstGeminiLiveShared * shared)
 {
-  gboolean continues;
+  gboolean interrupted, continues;
 
   if (!lock_current (shared, session))
     return;
+  interrupted = shared->turn_interrupted;
   continues = shared->turn_awaits_result && !shared->turn_interrupted;
   /* An interrupted turn's turnComplete does not finish a turn, and the
    * user's turn that interrupted it is still to be answered. */
@@ -369,6 +410,10 @@ on_turn_complete (VpLiveSession * session, const gchar * reason,
   shared->model_busy = FALSE;
   shared->last_activity_us = g_get_monotonic_time ();
   g_mutex_unlock (&shared->lock);
+  /* A turn that continues (the answer goes on in the turn that speaks
+   * the result) keeps its transcripts open. */
+  if (!continues)
+    finish_transcripts (shared, !interrupted);
   /* "continues": the answer goes on in the turn that speaks the result. */
   emit_turn (shared, continues ? "continues" : "complete", -1);
 }
@@ -390,6 +435,7 @@ on_interrupted (VpLiveSession * session, GstGeminiLiveShared * shared)
 
   emit (shared, gst_structure_new ("geminilive/interrupted",
           "dropped-samples", G_TYPE_UINT64, dropped, NULL), "interrupted");
+  finish_transcripts (shared, FALSE);
   emit_turn (shared, "interrupted", -1);
 }
 

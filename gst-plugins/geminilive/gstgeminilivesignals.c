@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include "gstgeminilivesignals.h"
+#include "gstgeminilivedocs.h"
 
 /* What install_signals() was given for a class. */
 typedef struct
@@ -140,6 +141,8 @@ gst_gemini_live_install_signals (GstElementClass * klass,
   handlers->lookup = lookup;
   handlers->update = update_handler;
   g_type_set_qdata (type, handlers_quark (), handlers);
+  /* The arguments' names and meanings, for gst-inspect-1.0. */
+  gst_gemini_live_docs_add_metadata (klass);
 
   /**
    * GstGeminiLiveSink::tool-call:

@@ -54,6 +54,11 @@ GST_DEBUG_CATEGORY_STATIC (gst_gemini_live_sink_debug);
 /* vad=client: audio kept before the activity starts, so the first
  * syllable is not cut. */
 #define PREROLL_MS 300
+/* vad=client: how long voice must stay off before the turn ends, when
+ * silence-duration-ms is -1.  webrtcdsp's detector turns off in the pause
+ * after a comma ("Hello, do you have…"): ending there would split one
+ * question into two turns, the first answered and then interrupted. */
+#define CLIENT_HANGOVER_MS 600
 #define VIDEO_INTERVAL GST_SECOND
 
 struct _GstGeminiLiveSink
@@ -73,6 +78,8 @@ struct _GstGeminiLiveSink
   /* streaming thread */
   GstAudioInfo info;
   gboolean in_speech;           /* vad=client: inside an activity */
+  gboolean voice_on;            /* vad=client: webrtcdsp's last state */
+  gsize quiet_samples;          /* vad=client: voice off so long, in speech */
   GstAdapter *preroll;          /* vad=client: audio kept before activity */
   gboolean stream_paused;       /* audioStreamEnd sent, no audio since */
   gboolean heard_speech;        /* speech since the last turn end mark */
@@ -190,12 +197,15 @@ done:
   return ok;
 }
 
-/* start/stop: attach to the shared session; never wait for the network. */
-
+/* Attaches to the shared session at NULL→READY; never waits for the
+ * network.  Not GstBaseSink's start(): when that fails, the base class
+ * posts a second error ("some element failed to post a proper error
+ * message") after ours.  What makes the session impossible and can be
+ * known here (no key, a bad endpoint, refused settings) fails the state
+ * change with one error, so the pipeline never reaches PLAYING. */
 static gboolean
-gst_gemini_live_sink_start (GstBaseSink * sink)
+gst_gemini_live_sink_open (GstGeminiLiveSink * self)
 {
-  GstGeminiLiveSink *self = GST_GEMINI_LIVE_SINK (sink);
   g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) error = NULL;
   g_autoptr (VpSetupConfig) setup = NULL;
@@ -257,6 +267,20 @@ gst_gemini_live_sink_start (GstBaseSink * sink)
       config.reconnect, "restore-context", config.restore_context, NULL);
   if (config.api_key != NULL)
     g_object_set (session, "api-key", config.api_key, NULL);
+  /* endpoint=local is the emulator on loopback: nothing to check. */
+  if (g_strcmp0 (config.endpoint, "local") != 0
+      && !vp_live_session_check (session, &error)) {
+    if (g_error_matches (error, VP_ERROR, VP_ERROR_AUTH))
+      GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED, ("%s",
+              error->message), (NULL));
+    else
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
+          (NULL));
+    g_object_unref (session);
+    gst_gemini_live_shared_release (shared);
+    gst_gemini_live_config_clear (&config);
+    return FALSE;
+  }
   /* The shared state resolves endpoint=local. */
   if (!gst_gemini_live_shared_open (shared, target, session, config.scenario,
           &error)) {
@@ -277,6 +301,8 @@ gst_gemini_live_sink_start (GstBaseSink * sink)
   GST_OBJECT_UNLOCK (self);
 
   self->in_speech = FALSE;
+  self->voice_on = FALSE;
+  self->quiet_samples = 0;
   self->stream_paused = FALSE;
   self->heard_speech = FALSE;
   self->next_expected = GST_CLOCK_TIME_NONE;
@@ -309,6 +335,26 @@ gst_gemini_live_sink_stop (GstBaseSink * sink)
   }
   g_clear_object (&session);
   return TRUE;
+}
+
+static GstStateChangeReturn
+gst_gemini_live_sink_change_state (GstElement * element,
+    GstStateChange transition)
+{
+  GstGeminiLiveSink *self = GST_GEMINI_LIVE_SINK (element);
+  GstStateChangeReturn ret;
+
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY
+      && !gst_gemini_live_sink_open (self))
+    return GST_STATE_CHANGE_FAILURE;
+
+  ret = GST_ELEMENT_CLASS (gst_gemini_live_sink_parent_class)->change_state
+      (element, transition);
+  /* The base class failed after we opened: stop() will not run. */
+  if (ret == GST_STATE_CHANGE_FAILURE
+      && transition == GST_STATE_CHANGE_NULL_TO_READY)
+    gst_gemini_live_sink_stop (GST_BASE_SINK (self));
+  return ret;
 }
 
 /* A live microphone delivers each frame when it happens: send it at once.
@@ -372,6 +418,35 @@ gst_gemini_live_sink_set_caps (GstBaseSink * sink, GstCaps * caps)
   return TRUE;
 }
 
+/* Caps the pad refuses never reach set_caps: the pad's own check fails
+ * the CAPS event and upstream reports a bare "not-negotiated".  A probe
+ * sees the event first and says which caps it takes and how to get
+ * them; the error names this element, so it comes first. */
+static GstPadProbeReturn
+check_caps_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  GstGeminiLiveSink *self = GST_GEMINI_LIVE_SINK (data);
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  g_autoptr (GstCaps) template = NULL;
+  g_autofree gchar *given = NULL;
+  GstCaps *caps;
+
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
+    return GST_PAD_PROBE_OK;
+  gst_event_parse_caps (event, &caps);
+  template = gst_pad_get_pad_template_caps (pad);
+  if (gst_caps_can_intersect (caps, template))
+    return GST_PAD_PROBE_OK;
+
+  given = gst_caps_to_string (caps);
+  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("geminilivesink takes "
+          "audio/x-raw, format=S16LE, layout=interleaved, channels=1, "
+          "rate=8000 to 48000 (16000 is best), and was given %s. Put "
+          "audioconvert ! audioresample in front of it (the geminilive "
+          "element converts by itself).", given), (NULL));
+  return GST_PAD_PROBE_OK;
+}
+
 /* Time of the last speech sample in @samples, or -1. */
 static gint64
 last_speech_time (const gint16 * samples, gsize n, guint rate, gboolean live)
@@ -423,19 +498,36 @@ render_client_vad (GstGeminiLiveSink * self, GstBuffer * buffer,
   GstAudioLevelMeta *meta = gst_buffer_get_audio_level_meta (buffer);
   /* webrtcdsp marks only the buffers where voice starts or stops: a
    * buffer without the meta continues the current state. */
-  gboolean voice = meta != NULL ? meta->voice_activity : self->in_speech;
   gsize keep = PREROLL_MS * GST_AUDIO_INFO_RATE (&self->info) / 1000 * 2;
+  gint hangover_ms;
 
-  if (voice && !self->in_speech) {
-    GST_DEBUG_OBJECT (self, "voice activity starts");
-    self->in_speech = TRUE;
-    vp_live_session_send_activity_start (self->session);
-    send_adapter (self, self->preroll);
-  } else if (!voice && self->in_speech) {
-    GST_DEBUG_OBJECT (self, "voice activity ends");
-    self->in_speech = FALSE;
+  GST_OBJECT_LOCK (self);
+  hangover_ms = self->config.silence_duration_ms;
+  GST_OBJECT_UNLOCK (self);
+  if (hangover_ms < 0)
+    hangover_ms = CLIENT_HANGOVER_MS;
+
+  if (meta != NULL)
+    self->voice_on = meta->voice_activity;
+
+  if (self->voice_on) {
+    self->quiet_samples = 0;
+    if (!self->in_speech) {
+      GST_DEBUG_OBJECT (self, "voice activity starts");
+      self->in_speech = TRUE;
+      vp_live_session_send_activity_start (self->session);
+      send_adapter (self, self->preroll);
+    }
+  } else if (self->in_speech) {
     send_audio (self, samples, n);
-    vp_live_session_send_activity_end (self->session);
+    self->quiet_samples += n;
+    if (self->quiet_samples * 1000 >= (gsize) hangover_ms *
+        GST_AUDIO_INFO_RATE (&self->info)) {
+      GST_DEBUG_OBJECT (self, "voice activity ends (%d ms without voice)",
+          hangover_ms);
+      self->in_speech = FALSE;
+      vp_live_session_send_activity_end (self->session);
+    }
     return;
   }
 
@@ -779,6 +871,8 @@ gst_gemini_live_sink_init (GstGeminiLiveSink * self)
 
   /* Paced like a microphone when fed from a file. */
   gst_base_sink_set_sync (GST_BASE_SINK (self), TRUE);
+  gst_pad_add_probe (GST_BASE_SINK_PAD (self),
+      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, check_caps_probe, self, NULL);
 }
 
 static void
@@ -817,7 +911,8 @@ gst_gemini_live_sink_class_init (GstGeminiLiveSinkClass * klass)
       GST_DEBUG_FUNCPTR (gst_gemini_live_sink_request_new_pad);
   element_class->release_pad =
       GST_DEBUG_FUNCPTR (gst_gemini_live_sink_release_pad);
-  base_sink_class->start = GST_DEBUG_FUNCPTR (gst_gemini_live_sink_start);
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_gemini_live_sink_change_state);
   base_sink_class->stop = GST_DEBUG_FUNCPTR (gst_gemini_live_sink_stop);
   base_sink_class->set_caps = GST_DEBUG_FUNCPTR (gst_gemini_live_sink_set_caps);
   base_sink_class->render = GST_DEBUG_FUNCPTR (gst_gemini_live_sink_render);

@@ -298,6 +298,19 @@ vp_live_session_set_tools (VpLiveSession * self, VpTools * tools)
   vp_tool_calls_set_tools (self->calls, tools);
 }
 
+gboolean
+vp_live_session_check (VpLiveSession * self, GError ** error)
+{
+  g_autofree gchar *key = NULL;
+
+  g_return_val_if_fail (VP_IS_LIVE_SESSION (self), FALSE);
+
+  g_mutex_lock (&self->lock);
+  key = vp_live_session_resolve_key (self->endpoint, self->api_key, error);
+  g_mutex_unlock (&self->lock);
+  return key != NULL;
+}
+
 void
 vp_live_session_connect (VpLiveSession * self)
 {

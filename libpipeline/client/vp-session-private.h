@@ -140,6 +140,10 @@ void vp_live_session_enqueue (VpLiveSession * self, VpOutgoing * item);
 /* Sends the one answer of call @id; FALSE (and @error) if not pending. */
 gboolean vp_live_session_deliver_tool_response (VpLiveSession * self,
     const gchar * id, JsonNode * response, GError ** error);
+/* The key for @endpoint (NULL: the environment's), or NULL and @error
+ * when no connection can start: no key, a bad endpoint.  No network. */
+gchar *vp_live_session_resolve_key (const gchar * endpoint,
+    const gchar * api_key, GError ** error);
 /* The same with the application's @scheduling (wire value, or NULL). */
 gboolean vp_live_session_deliver_tool_response_full (VpLiveSession * self,
     const gchar * id, JsonNode * response, const gchar * scheduling,

@@ -853,12 +853,49 @@ default_api_key (void)
   return (key != NULL && *key != '\0') ? key : NULL;
 }
 
+/* The checks a connection passes before the network (the endpoint, the
+ * key): the key to send, or NULL and why the session cannot start. */
+gchar *
+vp_live_session_resolve_key (const gchar * endpoint, const gchar * api_key,
+    GError ** error)
+{
+  g_autofree gchar *key = NULL;
+
+  /* The client never starts the emulator: the elements and the programs
+   * resolve "local" one floor up and hand the session its URL. */
+  if (g_strcmp0 (endpoint, "local") == 0) {
+    g_set_error (error, VP_ERROR, VP_ERROR_SETTINGS,
+        "The endpoint \"local\" names the built-in emulator, which the "
+        "geminilive elements and the voxpipe programs start. An "
+        "application using libvoxpipe alone starts a VpEmulator "
+        "(libvoxpipe-emulator-1.0) or voxpipe-emulator and gives the "
+        "session its ws:// URL (see examples/demo-client.c).");
+    return NULL;
+  }
+
+  key = g_strdup (api_key ? api_key : default_api_key ());
+  /* The emulator on loopback takes any key: none is needed there. */
+  if (key == NULL && endpoint != NULL && vp_transport_is_loopback (endpoint))
+    key = g_strdup ("local-emulator");
+
+  if (key == NULL) {
+    g_set_error (error, VP_ERROR, VP_ERROR_AUTH,
+        "No API key. Set GEMINI_API_KEY (or the api-key property), or use "
+        "endpoint=local for the built-in emulator.");
+    return NULL;
+  }
+  if (!vp_transport_check_endpoint (endpoint, key, error))
+    return NULL;
+  return g_steal_pointer (&key);
+}
+
 gboolean
 vp_live_session_net_connect (gpointer data)
 {
   VpLiveSession *self = data;
   g_autofree gchar *endpoint = NULL;
   g_autofree gchar *api_key = NULL;
+  GError *error = NULL;
 
   /* Until "closed", the connection keeps the session alive. */
   g_object_ref (self);
@@ -866,18 +903,11 @@ vp_live_session_net_connect (gpointer data)
 
   g_mutex_lock (&self->lock);
   endpoint = g_strdup (self->endpoint);
-  api_key = g_strdup (self->api_key ? self->api_key : default_api_key ());
+  api_key = vp_live_session_resolve_key (self->endpoint, self->api_key, &error);
   g_mutex_unlock (&self->lock);
 
-  /* The client never starts the emulator: the elements and the programs
-   * resolve "local" one floor up and hand the session its URL. */
-  if (g_strcmp0 (endpoint, "local") == 0) {
-    fail (self, g_error_new (VP_ERROR, VP_ERROR_SETTINGS,
-            "The endpoint \"local\" names the built-in emulator, which the "
-            "geminilive elements and the voxpipe programs start. An "
-            "application using libvoxpipe alone starts a VpEmulator "
-            "(libvoxpipe-emulator-1.0) or voxpipe-emulator and gives the "
-            "session its ws:// URL (see examples/demo-client.c)."));
+  if (api_key == NULL) {
+    fail (self, error);
     return G_SOURCE_REMOVE;
   }
 
@@ -900,17 +930,6 @@ vp_live_session_net_connect (gpointer data)
       fail (self, check_error);
       return G_SOURCE_REMOVE;
     }
-  }
-
-  /* The emulator on loopback takes any key: none is needed there. */
-  if (api_key == NULL && vp_transport_is_loopback (endpoint))
-    api_key = g_strdup ("local-emulator");
-
-  if (api_key == NULL) {
-    fail (self, g_error_new (VP_ERROR, VP_ERROR_AUTH,
-            "No API key. Set GEMINI_API_KEY (or the api-key property), or use "
-            "endpoint=local for the built-in emulator."));
-    return G_SOURCE_REMOVE;
   }
 
   self->url = g_steal_pointer (&endpoint);

@@ -83,6 +83,19 @@ void vp_live_session_set_tools (VpLiveSession * self, VpTools * tools);
 gboolean vp_live_session_update (VpLiveSession * self,
     const VpSetupConfig * setup, VpTools * tools, GError ** error);
 
+/**
+ * vp_live_session_check:
+ *
+ * The checks vp_live_session_connect() makes before it touches the
+ * network: an endpoint it can use and a key for it (none is needed on
+ * loopback).  Call it to refuse at once what could only fail later as
+ * "error".  Does not block.
+ *
+ * Returns: FALSE and @error (VP_ERROR_AUTH, VP_ERROR_SETTINGS) when the
+ * session cannot start.
+ */
+gboolean vp_live_session_check (VpLiveSession * self, GError ** error);
+
 /* Starts connecting.  Progress and failure come as signals ("state-changed",
  * "setup-complete", "error"). */
 void vp_live_session_connect (VpLiveSession * self);

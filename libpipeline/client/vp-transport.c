@@ -251,6 +251,22 @@ on_connected (GObject * source, GAsyncResult * result, gpointer user_data)
   self->callbacks->opened (self, self->user_data);
 }
 
+gboolean
+vp_transport_check_endpoint (const gchar * endpoint, const gchar * key,
+    GError ** error)
+{
+  g_autoptr (GUri) uri = NULL;
+
+  if (endpoint == NULL) {
+    g_set_error_literal (error, VP_ERROR, VP_ERROR_SETTINGS,
+        "No endpoint. Set it to wss://host, ws://127.0.0.1:PORT or \"local\" "
+        "for the built-in emulator.");
+    return FALSE;
+  }
+  uri = build_uri (endpoint, "v1beta", key, error);
+  return uri != NULL;
+}
+
 VpTransport *
 vp_transport_connect (SoupSession * soup, const gchar * endpoint,
     const gchar * api_version, const gchar * key,

@@ -71,6 +71,11 @@ const gchar *vp_transport_get_close_reason (VpTransport * transport);
  * client did not ask for. */
 GError *vp_transport_dup_close_error (VpTransport * transport);
 
+/* Whether a connection to @endpoint with @key can be tried (a URL, wss://
+ * or ws:// on loopback); FALSE and @error otherwise. */
+gboolean vp_transport_check_endpoint (const gchar * endpoint,
+    const gchar * key, GError ** error);
+
 /* Whether @url's host is this machine (where ws:// and no key are fine). */
 gboolean vp_transport_is_loopback (const gchar * url);
 

@@ -104,7 +104,8 @@ vp_pipeline_vars_add_builtins (GHashTable * vars)
 }
 
 static gchar *
-expand (const gchar * text, GHashTable * vars, guint depth, GError ** error)
+expand (const gchar * text, GHashTable * vars, GHashTable * used, guint depth,
+    GError ** error)
 {
   GString *out = g_string_new (NULL);
   const gchar *p = text;
@@ -133,6 +134,8 @@ expand (const gchar * text, GHashTable * vars, guint depth, GError ** error)
       return g_string_free (out, TRUE);
     }
     name = g_strndup (start + 2, end - start - 2);
+    if (used != NULL)
+      g_hash_table_add (used, g_strdup (name));
     value = g_hash_table_lookup (vars, name);
     if (value == NULL) {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
@@ -140,7 +143,7 @@ expand (const gchar * text, GHashTable * vars, guint depth, GError ** error)
           name, name);
       return g_string_free (out, TRUE);
     }
-    expanded = expand (value, vars, depth + 1, error);
+    expanded = expand (value, vars, used, depth + 1, error);
     if (expanded == NULL)
       return g_string_free (out, TRUE);
     g_string_append (out, expanded);
@@ -154,7 +157,15 @@ expand (const gchar * text, GHashTable * vars, guint depth, GError ** error)
 gchar *
 vp_pipeline_expand (const gchar * text, GHashTable * vars, GError ** error)
 {
-  return expand (text, vars, 0, error);
+  return expand (text, vars, NULL, 0, error);
+}
+
+/* The same, adding each variable's name it expands to @used (a set). */
+gchar *
+vp_pipeline_expand_used (const gchar * text, GHashTable * vars,
+    GHashTable * used, GError ** error)
+{
+  return expand (text, vars, used, 0, error);
 }
 
 /* Reads a .pipeline file: defaults go to @vars (without replacing what

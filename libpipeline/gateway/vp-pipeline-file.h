@@ -18,6 +18,8 @@ gboolean vp_pipeline_vars_add (GHashTable * vars, const gchar * assignment,
 void vp_pipeline_vars_add_builtins (GHashTable * vars);
 gchar *vp_pipeline_expand (const gchar * text, GHashTable * vars,
     GError ** error);
+gchar *vp_pipeline_expand_used (const gchar * text, GHashTable * vars,
+    GHashTable * used, GError ** error);
 gchar *vp_pipeline_file_load (const gchar * path, GHashTable * vars,
     gchar ** description, GError ** error);
 gboolean vp_pipeline_have_geminilive (void);

@@ -85,6 +85,8 @@ on_transcript (GstElement * e, const gchar * role, const gchar * text,
   g_string_append (g_str_equal (role, "input") ? ev->input : ev->output, text);
   g_mutex_unlock (&ev->lock);
   events_add (ev, g_strdup_printf ("transcript:%s", role));
+  if (finished)
+    events_add (ev, g_strdup_printf ("transcript:%s:finished", role));
 }
 
 static void

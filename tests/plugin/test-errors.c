@@ -12,6 +12,7 @@
 #include "vpt-common.h"
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #define TURN_SCENARIO "{\"name\": \"errors\", \"turns\": [{\"id\": \"long\", " \
@@ -92,10 +93,14 @@ expect_error (Run * run, GQuark domain, gint code, const gchar * hint)
   g_free (debug);
   gst_message_unref (message);
 
-  /* Nothing else on the bus carries the key either. */
+  /* Nothing else on the bus carries the key either, and no second error
+   * contradicts the first (GstBaseSink's "failed to post a proper error
+   * message"). */
   while ((message = vpt_bus_wait (run->pipeline, GST_MESSAGE_ANY, 0))) {
     text = vpt_message_text (message);
     fail_if (strstr (text, VPT_SECRET_KEY) != NULL, "the key in %s", text);
+    fail_if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR,
+        "a second error: %s", text);
     g_free (text);
     gst_message_unref (message);
   }
@@ -125,8 +130,10 @@ GST_START_TEST (test_no_key)
 {
   Run run = run_new ();
 
-  /* Google's endpoint and no key anywhere: fails before any network. */
-  gst_element_set_state (run.pipeline, GST_STATE_PLAYING);
+  /* Google's endpoint and no key anywhere: the state change fails,
+   * before any network, so the pipeline never plays without a session. */
+  fail_unless_equals_int (gst_element_set_state (run.pipeline,
+          GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
   expect_error (&run, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_AUTHORIZED,
       "GEMINI_API_KEY");
   run_free (&run);
@@ -278,6 +285,109 @@ GST_START_TEST (test_unreachable)
 
 GST_END_TEST;
 
+/* Plain ws:// to another machine would send the key in clear: refused at
+ * the state change, before any network. */
+GST_START_TEST (test_cleartext_endpoint)
+{
+  Run run = run_new ();
+
+  g_object_set (run.sink, "endpoint", "ws://192.0.2.1:9000", "api-key",
+      VPT_SECRET_KEY, NULL);
+  fail_unless_equals_int (gst_element_set_state (run.pipeline,
+          GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  expect_error (&run, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+      "wss://");
+  run_free (&run);
+}
+
+GST_END_TEST;
+
+/* The bin without a key: one error, from inside it, and no PLAYING. */
+GST_START_TEST (test_bin_no_key)
+{
+  GError *error = NULL;
+  GstElement *pipeline = gst_parse_launch ("audiotestsrc is-live=true ! "
+      "geminilive name=agent endpoint=wss://generativelanguage.googleapis.com"
+      " ! fakesink", &error);
+  GstMessage *message;
+  GError *posted = NULL;
+
+  fail_unless (pipeline != NULL, "%s", error ? error->message : "");
+  fail_unless_equals_int (gst_element_set_state (pipeline,
+          GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  message = vpt_bus_wait (pipeline, GST_MESSAGE_ERROR, VPT_WAIT_MS);
+  fail_unless (message != NULL);
+  gst_message_parse_error (message, &posted, NULL);
+  fail_unless (strstr (posted->message, "GEMINI_API_KEY") != NULL, "%s",
+      posted->message);
+  g_clear_error (&posted);
+  gst_message_unref (message);
+  message = vpt_bus_wait (pipeline, GST_MESSAGE_ERROR, 200);
+  fail_unless (message == NULL, "a second error");
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+}
+
+GST_END_TEST;
+
+/* Caps the sink cannot take: its own error first, naming the caps it
+ * takes and the elements to add, not upstream's bare not-negotiated. */
+GST_START_TEST (test_caps_refused)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("vpt-caps-XXXXXX", NULL);
+  g_autofree gchar *wav = g_build_filename (dir, "stereo.wav", NULL);
+  g_autofree gchar *launch = NULL;
+  GError *error = NULL;
+  GstElement *pipeline;
+  GstElement *sink;
+  GstMessage *message;
+  GError *posted = NULL;
+
+  /* A stereo 44.1 kHz WAV: wavparse sends its caps as they are. */
+  launch = g_strdup_printf ("audiotestsrc num-buffers=10 ! "
+      "audio/x-raw,format=S16LE,channels=2,rate=44100 ! wavenc ! "
+      "filesink location=%s", wav);
+  pipeline = gst_parse_launch (launch, &error);
+  fail_unless (pipeline != NULL, "%s", error ? error->message : "");
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  message = vpt_bus_wait (pipeline, GST_MESSAGE_EOS | GST_MESSAGE_ERROR,
+      VPT_WAIT_MS);
+  fail_unless (message != NULL
+      && GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS);
+  gst_message_unref (message);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+  g_free (launch);
+
+  launch = g_strdup_printf ("filesrc location=%s ! wavparse ! "
+      "geminilivesink name=sink endpoint=local", wav);
+  pipeline = gst_parse_launch (launch, &error);
+  fail_unless (pipeline != NULL, "%s", error ? error->message : "");
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  message = vpt_bus_wait (pipeline, GST_MESSAGE_ERROR, VPT_WAIT_MS);
+  fail_unless (message != NULL);
+  fail_unless (GST_MESSAGE_SRC (message) == GST_OBJECT (sink));
+  gst_message_parse_error (message, &posted, NULL);
+  fail_unless (g_error_matches (posted, GST_CORE_ERROR,
+          GST_CORE_ERROR_NEGOTIATION), "%s", posted->message);
+  fail_unless (strstr (posted->message, "audioconvert ! audioresample")
+      != NULL, "%s", posted->message);
+  fail_unless (strstr (posted->message, "channels=1") != NULL, "%s",
+      posted->message);
+  fail_unless (strstr (posted->message, "rate=(int)44100") != NULL, "%s",
+      posted->message);
+  g_clear_error (&posted);
+  gst_message_unref (message);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+  g_unlink (wav);
+  g_rmdir (dir);
+}
+
+GST_END_TEST;
+
 /* Local settings fail the state change itself. */
 GST_START_TEST (test_bad_tools_file)
 {
@@ -311,6 +421,9 @@ errors_suite (void)
   tcase_add_test (tc, test_quota);
   tcase_add_test (tc, test_unreachable);
   tcase_add_test (tc, test_bad_tools_file);
+  tcase_add_test (tc, test_cleartext_endpoint);
+  tcase_add_test (tc, test_bin_no_key);
+  tcase_add_test (tc, test_caps_refused);
   return s;
 }
 

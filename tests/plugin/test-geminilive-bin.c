@@ -186,8 +186,9 @@ GST_START_TEST (test_harness_turn)
 
 GST_END_TEST;
 
-/* In a real pipeline with endpoint=local: the recorded question in, the
- * reply out, the bin's own messages on the bus. */
+/* In a real pipeline with endpoint=local: the recorded question in (as
+ * stereo 44.1 kHz float, which the bin converts itself), the reply out,
+ * the bin's own messages on the bus. */
 GST_START_TEST (test_pipeline_local)
 {
   const gchar *question = g_getenv ("VP_CALLER_QUESTION");
@@ -202,7 +203,8 @@ GST_START_TEST (test_pipeline_local)
   fail_unless (question != NULL && g_file_test (question,
           G_FILE_TEST_EXISTS), "VP_CALLER_QUESTION is not set");
   launch = g_strdup_printf ("filesrc location=%s ! wavparse ! audioconvert ! "
-      "audioresample ! geminilive name=agent endpoint=local num-turns=1 ! "
+      "audioresample ! audio/x-raw,format=F32LE,channels=2,rate=44100 ! "
+      "geminilive name=agent endpoint=local num-turns=1 ! "
       "wavenc ! filesink location=%s", question, output);
   pipeline = gst_parse_launch (launch, NULL);
   fail_unless (pipeline != NULL);

@@ -389,7 +389,7 @@ GST_START_TEST (test_client_vad_edges)
   h = gst_harness_new_with_element (sink, "sink", NULL);
   gst_harness_set_src_caps_str (h, caps);
 
-  for (i = 0; i < 60; i++) {
+  for (i = 0; i < 80; i++) {
     GstBuffer *buffer = tone (SR, i * 20, 20, 8000);
 
     if (i == 20 || i == 40)
@@ -404,8 +404,47 @@ GST_START_TEST (test_client_vad_edges)
           "realtimeInput.activityStart", NULL), 1);
   fail_unless_equals_int (vpt_record_count (emulator,
           "realtimeInput.activityEnd", NULL), 1);
+  /* Pre-roll, speech, and the 600 ms without voice that end the turn. */
   fail_unless_equals_uint64 (vpt_record_audio_bytes (emulator),
-      (300 + 400 + 20) * SR / 1000 * 2);
+      (300 + 400 + 600) * SR / 1000 * 2);
+
+  gst_harness_teardown (h);
+  gst_object_unref (sink);
+  vp_emulator_stop (emulator);
+  g_object_unref (emulator);
+}
+
+GST_END_TEST;
+
+/* A pause inside a question (webrtcdsp's voice off for 200 ms after a
+ * comma) does not end the turn: one activity, not two. */
+GST_START_TEST (test_client_vad_pause)
+{
+  VpEmulator *emulator = vpt_emulator_start (NULL, NULL);
+  GstElement *sink = new_sink (emulator, "client-vad-pause");
+  GstHarness *h;
+  g_autofree gchar *caps = audio_caps (SR);
+  guint i;
+
+  gst_util_set_object_arg (G_OBJECT (sink), "vad", "client");
+  h = gst_harness_new_with_element (sink, "sink", NULL);
+  gst_harness_set_src_caps_str (h, caps);
+
+  for (i = 0; i < 110; i++) {
+    GstBuffer *buffer = tone (SR, i * 20, 20, 8000);
+    gboolean voice = (i >= 20 && i < 40) || (i >= 50 && i < 70);
+
+    gst_buffer_add_audio_level_meta (buffer, voice ? 20 : 90, voice);
+    gst_harness_push (h, buffer);
+  }
+
+  fail_unless (vpt_record_wait (emulator, "realtimeInput.activityEnd", 1,
+          VPT_WAIT_MS));
+  g_usleep (200 * G_TIME_SPAN_MILLISECOND);
+  fail_unless_equals_int (vpt_record_count (emulator,
+          "realtimeInput.activityStart", NULL), 1);
+  fail_unless_equals_int (vpt_record_count (emulator,
+          "realtimeInput.activityEnd", NULL), 1);
 
   gst_harness_teardown (h);
   gst_object_unref (sink);
@@ -429,7 +468,7 @@ GST_START_TEST (test_client_vad)
   gst_harness_set_src_caps_str (h, caps);
   gst_harness_play (h);
 
-  for (i = 0; i < 60; i++) {
+  for (i = 0; i < 80; i++) {
     GstBuffer *buffer = tone (SR, i * 20, 20, 8000);
     gboolean voice = i >= 20 && i < 40;
 
@@ -448,9 +487,9 @@ GST_START_TEST (test_client_vad)
   end = vpt_record_index (emulator, "realtimeInput.activityEnd");
   first_audio = vpt_record_index (emulator, "realtimeInput.audio");
   fail_unless (start < first_audio && first_audio < end);
-  /* 300 ms of pre-roll + 400 ms of speech + the buffer that ended it. */
+  /* 300 ms of pre-roll + 400 ms of speech + the 600 ms that ended it. */
   fail_unless_equals_uint64 (vpt_record_audio_bytes (emulator),
-      (300 + 400 + 20) * SR / 1000 * 2);
+      (300 + 400 + 600) * SR / 1000 * 2);
 
   gst_harness_teardown (h);
   gst_object_unref (sink);
@@ -487,8 +526,10 @@ GST_START_TEST (test_action_signals)
           VPT_WAIT_MS));
   fail_unless (vpt_record_index (emulator, "realtimeInput.activityStart") <
       vpt_record_index (emulator, "realtimeInput.audio"));
-  /* The emulator answers the turn. */
+  /* The emulator answers the turn; its transcript ends finished. */
   fail_unless (vpt_events_wait (events, "turn:complete", 1, VPT_WAIT_MS));
+  fail_unless_equals_int (vpt_events_count (events,
+          "transcript:output:finished"), 1);
 
   g_signal_emit_by_name (sink, "send-text", "hello");
   fail_unless (vpt_record_wait (emulator, "realtimeInput.text", 1,
@@ -721,6 +762,7 @@ geminilivesink_suite (void)
   tcase_add_test (tc, test_video_throttled);
   tcase_add_test (tc, test_client_vad);
   tcase_add_test (tc, test_client_vad_edges);
+  tcase_add_test (tc, test_client_vad_pause);
   tcase_add_test (tc, test_action_signals);
   tcase_add_test (tc, test_update);
   tcase_add_test (tc, test_api_key_from_environment);
