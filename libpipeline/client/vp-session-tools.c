@@ -6,13 +6,15 @@
 /* The session's tool calls, on the network thread: the table
  * (vp-tool-calls.c) decides who answers and when, the session emits
  * "tool-started", "tool-call" and the deadline's warning, and answers at
- * once a call nobody can answer. */
+ * once a call nobody can answer; and each call's one answer, from any
+ * thread, sent with the scheduling its model takes. */
 
 #include "config.h"
 
 #include "vp-session-private.h"
 #include "vp-error.h"
 #include "vp-json.h"
+#include "vp-models.h"
 
 #define signals vp_live_session_signals
 
@@ -106,4 +108,58 @@ vp_live_session_cancel_tool_calls (VpLiveSession * self, gchar ** ids)
     if (vp_tool_calls_cancel (self->calls, ids[i]))
       g_signal_emit (self, signals[SIGNAL_TOOL_CALL_CANCELLED], 0, ids[i]);
   }
+}
+
+/* Sends the one answer of call @id; FALSE if it is not pending.  Any
+ * thread. */
+gboolean
+vp_live_session_deliver_tool_response (VpLiveSession * self, const gchar * id,
+    JsonNode * response, GError ** error)
+{
+  return vp_live_session_deliver_tool_response_full (self, id, response, NULL,
+      error);
+}
+
+gboolean
+vp_live_session_deliver_tool_response_full (VpLiveSession * self,
+    const gchar * id, JsonNode * response, const gchar * scheduling,
+    GError ** error)
+{
+  VpFunctionResponse wire = { 0, };
+  VpToolCallEnd end = { 0, };
+  gboolean non_blocking, takes_scheduling;
+  VpOutgoing *item;
+
+  if (!vp_tool_calls_end (self->calls, id, &end)) {
+    g_autoptr (GError) local_error = g_error_new (VP_ERROR,
+        VP_ERROR_SETTINGS, "Tool call %s is not pending: it was already "
+        "answered, cancelled, or never made. The response was dropped.", id);
+    g_debug ("%s", local_error->message);
+    g_propagate_error (error, g_steal_pointer (&local_error));
+    return FALSE;
+  }
+
+  /* Scheduling means something only to a non-blocking call. */
+  g_mutex_lock (&self->lock);
+  takes_scheduling = vp_model_rules (self->setup->model)->takes_scheduling;
+  non_blocking = vp_model_call_is_non_blocking (self->setup->model,
+      end.behavior);
+  g_mutex_unlock (&self->lock);
+
+  wire.id = (gchar *) id;
+  wire.name = end.name;
+  wire.response = response;
+  if (takes_scheduling && non_blocking)
+    wire.scheduling = scheduling != NULL ? (gchar *) scheduling :
+        end.scheduling;
+
+  item = vp_outgoing_new (vp_protocol_build_tool_response (&wire, 1), 0, TRUE);
+  item->tool_id = g_strdup (id);
+  item->tool_name = g_steal_pointer (&end.name);
+  item->tool_response = vp_json_to_compact (response);
+  vp_live_session_enqueue (self, item);
+  if (end.end_call)
+    g_signal_emit (self, signals[SIGNAL_END_CALL], 0);
+  vp_tool_call_end_clear (&end);
+  return TRUE;
 }

@@ -17,8 +17,9 @@
 /* The session's state machine, on the network thread: a connection's
  * life (connect, setup, timeouts, loss, reconnection, rollover, close),
  * the dispatch of server messages to signals and the flush of queued
- * input (the tool calls' signals are in vp-session-tools.c).  Its public calls are in vp-session-api.c,
- * its properties and signals in vp-session-class.c.  The parts it drives
+ * input (the tool calls' signals and answers are in vp-session-tools.c).
+ * Its public calls are in vp-session-api.c, its properties and signals in
+ * vp-session-class.c.  The parts it drives
  * know nothing of it: the transport (vp-transport.c), the send queue
  * (vp-send-queue.c), the tool-call table (vp-tool-calls.c), the
  * reconnection policy (vp-reconnect.c) and the re-armed timer
@@ -764,60 +765,6 @@ vp_live_session_enqueue (VpLiveSession * self, VpOutgoing * item)
   if (result & VP_SEND_QUEUE_SCHEDULE_FLUSH)
     vp_net_thread_invoke (self->net, flush_outgoing, g_object_ref (self),
         g_object_unref);
-}
-
-/* Sends the one answer of call @id; FALSE if it is not pending.  Any
- * thread. */
-gboolean
-vp_live_session_deliver_tool_response (VpLiveSession * self, const gchar * id,
-    JsonNode * response, GError ** error)
-{
-  return vp_live_session_deliver_tool_response_full (self, id, response, NULL,
-      error);
-}
-
-gboolean
-vp_live_session_deliver_tool_response_full (VpLiveSession * self,
-    const gchar * id, JsonNode * response, const gchar * scheduling,
-    GError ** error)
-{
-  VpFunctionResponse wire = { 0, };
-  VpToolCallEnd end = { 0, };
-  gboolean non_blocking, takes_scheduling;
-  VpOutgoing *item;
-
-  if (!vp_tool_calls_end (self->calls, id, &end)) {
-    g_autoptr (GError) local_error = g_error_new (VP_ERROR,
-        VP_ERROR_SETTINGS, "Tool call %s is not pending: it was already "
-        "answered, cancelled, or never made. The response was dropped.", id);
-    g_debug ("%s", local_error->message);
-    g_propagate_error (error, g_steal_pointer (&local_error));
-    return FALSE;
-  }
-
-  /* Scheduling means something only to a non-blocking call. */
-  g_mutex_lock (&self->lock);
-  takes_scheduling = vp_model_rules (self->setup->model)->takes_scheduling;
-  non_blocking = vp_model_call_is_non_blocking (self->setup->model,
-      end.behavior);
-  g_mutex_unlock (&self->lock);
-
-  wire.id = (gchar *) id;
-  wire.name = end.name;
-  wire.response = response;
-  if (takes_scheduling && non_blocking)
-    wire.scheduling = scheduling != NULL ? (gchar *) scheduling :
-        end.scheduling;
-
-  item = vp_outgoing_new (vp_protocol_build_tool_response (&wire, 1), 0, TRUE);
-  item->tool_id = g_strdup (id);
-  item->tool_name = g_steal_pointer (&end.name);
-  item->tool_response = vp_json_to_compact (response);
-  vp_live_session_enqueue (self, item);
-  if (end.end_call)
-    g_signal_emit (self, signals[SIGNAL_END_CALL], 0);
-  vp_tool_call_end_clear (&end);
-  return TRUE;
 }
 
 /* Updates */

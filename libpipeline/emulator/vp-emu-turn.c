@@ -19,6 +19,7 @@
 #include "vp-emu-models.h"
 #include "vp-emu-hearing.h"
 #include "vp-emu-sessions.h"
+#include "vp-emu-template.h"
 #include "vp-emu-voice.h"
 #include "vp-emu-wire.h"
 
@@ -274,7 +275,7 @@ send_tool_call (Conn * c)
 
   for (i = 0; i < calls->len; i++) {
     VpEmuScenarioCall *call = g_ptr_array_index (calls, i);
-    JsonNode *args = vp_emu_scenario_render_args (call->args,
+    JsonNode *args = vp_emu_template_render_args (call->args,
         c->session->results, g->input);
 
     fc[i].id = g_strdup_printf ("fc-%u-%u", c->id, ++c->next_call);
@@ -397,7 +398,7 @@ gen_advance (Conn * c)
     case STEP_SAY:
       g->step = STEP_CALLS;
       if (turn->say != NULL) {
-        text = vp_emu_scenario_render (turn->say, c->session->results,
+        text = vp_emu_template_render (turn->say, c->session->results,
             g->input);
         start_speech (c, text);
         g_free (text);
@@ -417,7 +418,7 @@ gen_advance (Conn * c)
       /* Non-blocking: the filler now, "then" when the results are in. */
       if (g->non_blocking) {
         if (turn->filler != NULL) {
-          text = vp_emu_scenario_render (turn->filler, c->session->results,
+          text = vp_emu_template_render (turn->filler, c->session->results,
               g->input);
           start_speech (c, text);
           g_free (text);
@@ -427,7 +428,7 @@ gen_advance (Conn * c)
         return;
       }
       if (turn->then != NULL) {
-        text = vp_emu_scenario_render (turn->then, c->session->results,
+        text = vp_emu_template_render (turn->then, c->session->results,
             g->input);
         start_speech (c, text);
         g_free (text);
@@ -608,7 +609,7 @@ static void
 store_result (Conn * c, const gchar * name, VpFunctionResponse * r)
 {
   JsonNode *value = r->response ?
-      vp_emu_scenario_read_result (r->response) :
+      vp_emu_template_read_result (r->response) :
       json_node_new (JSON_NODE_OBJECT);
 
   if (r->response == NULL)

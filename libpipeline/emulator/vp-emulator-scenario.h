@@ -79,23 +79,6 @@ G_GNUC_INTERNAL
     gint vp_emu_scenario_match_in_order (VpEmuScenario * scenario,
     guint cursor);
 
-/* Fills "{{path}}" and "{{path|default}}" placeholders.  The first path
- * segment is a tool name (its latest response object in @results) or
- * "input" (the user's text).  Returns a new string. */
-G_GNUC_INTERNAL
-    gchar * vp_emu_scenario_render (const gchar * template,
-    JsonObject * results, const gchar * input);
-/* Renders every string in @args; a string that is exactly one placeholder
- * takes the value's JSON type.  Returns a new node. */
-G_GNUC_INTERNAL
-    JsonNode * vp_emu_scenario_render_args (JsonNode * args,
-    JsonObject * results, const gchar * input);
-
-/* A tool's response as templates read it (a new node): a string member
- * that holds a JSON object or array ({"output": "<json text>"}, as
- * LiveKit's plugin sends) is that JSON. */
-G_GNUC_INTERNAL JsonNode *vp_emu_scenario_read_result (JsonNode * response);
-
 /* Texts without placeholders, to render ahead of time. */
 G_GNUC_INTERNAL GPtrArray *vp_emu_scenario_static_texts (VpEmuScenario *
     scenario);
