@@ -29,8 +29,14 @@ vp_emu_record_open (Conn * c)
   json_object_set_int_member (record, "toolResponses", 0);
   c->record = json_object_ref (record);
 
+  /* With record-limit 0 nothing records: the connection keeps its own
+   * counters and the emulator no entry for it, so a long-lived emulator
+   * (endpoint=local behind a gateway) does not grow by one per call. */
   g_mutex_lock (&emu->lock);
-  json_array_add_object_element (emu->record, record);
+  if (emu->record_limit > 0)
+    json_array_add_object_element (emu->record, record);
+  else
+    json_object_unref (record);
   emu->n_connections++;
   g_mutex_unlock (&emu->lock);
 }

@@ -772,10 +772,12 @@ vp_emulator_class_init (VpEmulatorClass * klass)
    * VpEmulator:record-limit:
    *
    * Bytes of client messages kept in the record; later messages are kept
-   * as their size only.
+   * as their size only.  0 keeps no record at all: vp_emulator_get_record()
+   * is then empty, and only the connection count grows.
    */
   properties[PROP_RECORD_LIMIT] = g_param_spec_uint64 ("record-limit",
-      "Record limit", "Bytes of client messages kept in the record",
+      "Record limit", "Bytes of client messages kept in the record (0: no "
+      "record at all, only the connection count)",
       0, G_MAXUINT64, DEFAULT_RECORD_LIMIT, rw);
 
   /**
