@@ -30,6 +30,10 @@
 
 G_BEGIN_DECLS
 
+/* Audio held while not connected; beyond it the oldest is dropped. */
+#define MAX_PENDING_AUDIO_MS 60000
+
+
 #define VP_SESSION_DEFAULT_API_VERSION "v1beta"
 #define VP_SESSION_DEFAULT_CONNECT_TIMEOUT_MS 15000
 #define VP_SESSION_DEFAULT_RESPONSE_TIMEOUT_MS 30000
@@ -39,6 +43,8 @@ struct _VpLiveSession
   GObject parent;
 
   GMutex lock;
+  GSourceFunc flush;            /* [I] writes the queue on the network
+                                 * thread (vp-session.c's, given at init) */
 
   /* the parts [I] */
   VpNetThread *net;
@@ -136,6 +142,7 @@ enum
 
 /* vp-session.c, for vp-session-api.c.  Any thread: */
 /* Queues @item (taken) and schedules its flush. */
+/* vp-session-send.c: any thread. */
 void vp_live_session_enqueue (VpLiveSession * self, VpOutgoing * item);
 /* Sends the one answer of call @id; FALSE (and @error) if not pending. */
 gboolean vp_live_session_deliver_tool_response (VpLiveSession * self,

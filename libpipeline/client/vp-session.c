@@ -38,8 +38,6 @@
 
 #include <string.h>
 
-/* Audio held while not connected; beyond it the oldest is dropped. */
-#define MAX_PENDING_AUDIO_MS 60000
 
 G_DEFINE_FINAL_TYPE (VpLiveSession, vp_live_session, G_TYPE_OBJECT);
 
@@ -720,51 +718,8 @@ schedule_flush (VpLiveSession * self)
   g_mutex_unlock (&self->lock);
 
   if (schedule)
-    vp_net_thread_invoke (self->net, flush_outgoing, g_object_ref (self),
-        g_object_unref);
-}
-
-static gboolean
-warn_dropped_audio (gpointer data)
-{
-  VpLiveSession *self = data;
-  g_autoptr (GError) warning = g_error_new (VP_ERROR, VP_ERROR_NETWORK,
-      "More than %d s of audio waited for a connection; the oldest audio "
-      "was dropped.", MAX_PENDING_AUDIO_MS / 1000);
-
-  g_signal_emit (self, signals[SIGNAL_WARNING], 0, warning);
-  return G_SOURCE_REMOVE;
-}
-
-/* Takes @item.  Any thread.  One lock per message on the per-frame path:
- * queue it and decide the flush together. */
-void
-vp_live_session_enqueue (VpLiveSession * self, VpOutgoing * item)
-{
-  VpSendQueueResult result = VP_SEND_QUEUE_PUSHED;
-  gboolean warn = FALSE, closed;
-
-  g_mutex_lock (&self->lock);
-  closed = self->state == VP_SESSION_STATE_CLOSED || self->close_requested;
-  if (!closed) {
-    result = vp_send_queue_push (&self->queue, g_steal_pointer (&item));
-    if (result & VP_SEND_QUEUE_DROPPED_AUDIO) {
-      warn = !self->dropped_audio_warned;
-      self->dropped_audio_warned = TRUE;
-    }
-  }
-  g_mutex_unlock (&self->lock);
-
-  if (closed) {
-    vp_outgoing_free (item);
-    return;
-  }
-  if (warn)
-    vp_net_thread_invoke (self->net, warn_dropped_audio, g_object_ref (self),
-        g_object_unref);
-  if (result & VP_SEND_QUEUE_SCHEDULE_FLUSH)
-    vp_net_thread_invoke (self->net, flush_outgoing, g_object_ref (self),
-        g_object_unref);
+    vp_net_thread_invoke (self->net, flush_outgoing,
+        g_object_ref (self), g_object_unref);
 }
 
 /* Updates */
@@ -970,6 +925,7 @@ vp_live_session_init (VpLiveSession * self)
   /* No other thread sees the object yet: no lock needed. */
   g_mutex_init (&self->lock);
   self->net = vp_net_thread_ref ();
+  self->flush = flush_outgoing;
   self->calls =
       vp_tool_calls_new (G_OBJECT (self), &vp_live_session_tool_calls_callbacks,
       vp_net_thread_get_context (self->net),
