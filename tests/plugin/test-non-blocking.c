@@ -94,6 +94,7 @@ converse (VpEmulator * emulator, const gchar * scheduling)
   GstBus *bus;
   gboolean done = FALSE, asked_story = FALSE, asked_remind = FALSE;
   gboolean result_said = FALSE;
+  gchar *joined;
   guint completes_after_story = 0;
   gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
 
@@ -182,8 +183,9 @@ converse (VpEmulator * emulator, const gchar * scheduling)
       done = TRUE;
   }
   g_ptr_array_add (events, NULL);
-  g_test_message ("%s: %s", scheduling, g_strjoinv (" | ",
-          (gchar **) events->pdata));
+  joined = g_strjoinv (" | ", (gchar **) events->pdata);
+  g_test_message ("%s: %s", scheduling, joined);
+  g_free (joined);
   g_ptr_array_set_size (events, events->len - 1);
   g_assert_true (done);
 
