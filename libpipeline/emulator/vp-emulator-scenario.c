@@ -187,10 +187,10 @@ bad:
   return FALSE;
 }
 
-/* A phrase in the recognizer's form: lower case words (letters, digits,
- * apostrophes) and JSGF's "[ ] ( ) |", one space apart. */
+/* Lower-case words (letters, digits, apostrophes, and the ASCII
+ * characters of @keep) one space apart: "Yes, please!" → "yes please". */
 static gchar *
-normalise_phrase (const gchar * text)
+normalise_keeping (const gchar * text, const gchar * keep)
 {
   GString *out = g_string_new (NULL);
   gboolean space = FALSE;
@@ -199,8 +199,8 @@ normalise_phrase (const gchar * text)
   for (p = text; *p != '\0'; p = g_utf8_next_char (p)) {
     gunichar c = g_utf8_get_char (p);
 
-    if (g_unichar_isalnum (c) || c == '\'' || (c < 128
-            && strchr ("[]()|", (gchar) c) != NULL)) {
+    if (g_unichar_isalnum (c) || c == '\'' || (c < 128 && c != 0
+            && strchr (keep, (gchar) c) != NULL)) {
       if (space && out->len > 0)
         g_string_append_c (out, ' ');
       space = FALSE;
@@ -211,6 +211,13 @@ normalise_phrase (const gchar * text)
   }
 
   return g_string_free (out, FALSE);
+}
+
+/* A phrase in the recognizer's form: words and JSGF's "[ ] ( ) |". */
+static gchar *
+normalise_phrase (const gchar * text)
+{
+  return normalise_keeping (text, "[]()|");
 }
 
 /* Normalises @turn's phrases; the transcript is the phrase when there is
@@ -601,28 +608,11 @@ vp_emu_scenario_new_builtin (void)
   return scenario;
 }
 
-/* Lower-case words separated by single spaces: "Yes, please!" → "yes please". */
+/* The words alone, as text is compared. */
 static gchar *
 normalise (const gchar * text)
 {
-  GString *out = g_string_new (NULL);
-  gboolean space = FALSE;
-  const gchar *p;
-
-  for (p = text; *p != '\0'; p = g_utf8_next_char (p)) {
-    gunichar c = g_utf8_get_char (p);
-
-    if (g_unichar_isalnum (c) || c == '\'') {
-      if (space && out->len > 0)
-        g_string_append_c (out, ' ');
-      space = FALSE;
-      g_string_append_unichar (out, g_unichar_tolower (c));
-    } else {
-      space = TRUE;
-    }
-  }
-
-  return g_string_free (out, FALSE);
+  return normalise_keeping (text, "");
 }
 
 static gboolean
